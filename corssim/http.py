@@ -165,7 +165,7 @@ def _to_resp_body(value: bytes | str | None) -> bytes:
 class HttpResponse:
     """One response exactly as received: status, reason phrase, raw header list, body bytes."""
 
-    status: int
+    status: int = attrs.field()
     reason: str = ""
     headers: Headers = attrs.field(factory=Headers, converter=_to_headers)
     body: bytes = attrs.field(default=b"", converter=_to_resp_body)
