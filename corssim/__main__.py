@@ -1,0 +1,5 @@
+import sys
+
+from corssim.cli import main
+
+sys.exit(main())

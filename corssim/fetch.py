@@ -1,0 +1,392 @@
+"""The fetch algorithm's CORS path as one sans-I/O generator (fetch#concept-main-fetch,
+fetch#concept-http-fetch, fetch#concept-http-redirect-fetch).
+
+`fetch_flow` yields each `HttpRequest` the browser would send (preflights, the request, each
+redirect hop) and is sent back an `HttpResponse` or a `NetworkFault`; it returns the `Result`.
+It touches no socket and reads no clock: the driver (`corssim.page`) does I/O and passes `now`.
+The same generator serves the synchronous and the asynchronous drivers.
+"""
+
+from __future__ import annotations
+
+import base64
+import urllib.parse
+from collections.abc import Generator
+from typing import Union
+
+import attrs
+
+from corssim import headers as H
+from corssim import url as _url
+from corssim.cache import CacheKey, PreflightCache
+from corssim.check import cors_check, filter_headers, readable_headers
+from corssim.errors import InvalidURL
+from corssim.http import Headers, HttpRequest, HttpResponse, NetworkFault
+from corssim.origin import Origin, origin_of, same_origin, same_site
+from corssim.preflight import parse_max_age, validate_preflight_response
+from corssim.profiles import Profile
+from corssim.request import Request
+from corssim.result import Decision, Exchange, ExchangeKind, Failure, PageResponse, Reason, Result
+from corssim.wire import actual_request_headers, preflight_request_headers, referrer_for, sec_fetch_site
+
+__all__ = ["Env", "Flow", "fetch_flow", "redirect_taint"]
+
+Flow = Generator[HttpRequest, Union[HttpResponse, NetworkFault], Result]
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
+MAX_REDIRECTS = 20
+
+
+@attrs.frozen(kw_only=True)
+class Env:
+    """What the page brings to a fetch: its profile, URL, origin, partition, cache and the time."""
+
+    profile: Profile
+    page_url: str
+    page_origin: Origin
+    partition: str
+    cache: PreflightCache
+    now: float
+
+
+def redirect_taint(request_origin: Origin, url_list: list[str]) -> str:
+    """fetch#concept-request-tainted-origin: same-origin, same-site or cross-site."""
+    taint = "same-origin"
+    last: Origin | None = None
+    for u in url_list:
+        o = origin_of(u)
+        if last is None:
+            last = o
+            continue
+        if not same_site(o, last) and not same_site(request_origin, last):
+            taint = "cross-site"
+        elif not same_origin(o, last) and not same_origin(request_origin, last):
+            taint = "same-site" if taint == "same-origin" else taint
+        last = o
+    return taint
+
+
+def _trim(headers: Headers) -> Headers:
+    """An HTTP parser drops optional whitespace around field values (RFC 9110 §5.5)."""
+    return Headers(tuple((n, v.strip(" \t")) for n, v in headers))
+
+
+class _Trace:
+    __slots__ = ("decisions", "exchanges")
+
+    def __init__(self) -> None:
+        self.decisions: list[Decision] = []
+        self.exchanges: list[Exchange] = []
+
+    def note(self, anchor: str, name: str, outcome: str, passed: bool = True, **values: object) -> None:
+        self.decisions.append(
+            Decision(
+                anchor=anchor,
+                name=name,
+                outcome=outcome,
+                passed=passed,
+                values=tuple((k, "" if v is None else str(v)) for k, v in values.items()),
+            )
+        )
+
+
+def _data_url_response(url: str) -> tuple[int, Headers, bytes] | None:
+    """fetch#data-url-processor, enough of it for a page to read a data: URL."""
+    rest = url[5:]
+    if "," not in rest:
+        return None
+    meta, data = rest.split(",", 1)
+    is_b64 = meta.rstrip(" ").lower().endswith(";base64")
+    if is_b64:
+        meta = meta.rstrip(" ")[: -len(";base64")]
+    raw = urllib.parse.unquote_to_bytes(data)
+    if is_b64:
+        try:
+            raw = base64.b64decode(raw.replace(b" ", b""), validate=False)
+        except ValueError:
+            return None
+    mime = meta.strip() or "text/plain;charset=US-ASCII"
+    if mime.startswith(";"):
+        mime = "text/plain" + mime
+    return 200, Headers((("Content-Type", mime),)), raw
+
+
+def fetch_flow(req: Request, env: Env) -> Flow:
+    """Run one fetch (or XHR) from the page: fetch#concept-fetch through main fetch, HTTP fetch,
+    CORS-preflight fetch and HTTP-redirect fetch, as far as CORS is concerned."""
+    p = env.profile
+    t = _Trace()
+    now = env.now
+    for name, value, why in req.dropped_headers:
+        t.note("fetch#concept-headers-append", "header-dropped", f"{name} was not sent", True,
+               name=name, value=value, why=why)
+
+    url_list: list[str] = [req.url]
+    method = req.method
+    headers = req.headers
+    body = req.body
+    tainting = "basic"
+    cred = req.credentials_included
+
+    def result(outcome: str, response: PageResponse | None, failure: Failure | None) -> Result:
+        return Result(
+            api=req.api,
+            browser=p.name,
+            page_origin=env.page_origin.serialize(),
+            url=req.url,
+            method=req.method,
+            outcome=outcome,
+            response=response,
+            exchanges=tuple(t.exchanges),
+            decisions=tuple(t.decisions),
+            failure=failure,
+            cache_after=env.cache.snapshot(now),
+            credentials=req.credentials,
+            mode=req.mode,
+        )
+
+    def fail(reason: Reason, *, preflight: bool = False, url: str = "", value: str | None = None,
+             status: int | None = None, fault: NetworkFault | None = None, anchor: str = "") -> Result:
+        return result("network_error", None, Failure(reason=reason, preflight=preflight, url=url or url_list[-1],
+                                                     value=value, status=status, fault=fault, anchor=anchor))
+
+    while True:
+        current = url_list[-1]
+        parsed = _url.parse(current)
+        scheme = parsed.scheme
+        taint = redirect_taint(req.origin, url_list)
+        serialized_origin = req.origin.serialize() if taint == "same-origin" else "null"
+        after_redirect = len(url_list) > 1
+
+        # --- main fetch, step 12: which way does this request go? ------------------------
+        if scheme == "data":
+            t.note("fetch#concept-main-fetch", "main-fetch", "data: URL: basic, no CORS", url=current)
+            data = _data_url_response(current)
+            if data is None:
+                return fail(Reason.NETWORK_FAILURE, anchor="fetch#data-url-processor")
+            status, dheaders, raw = data
+            rh = readable_headers(dheaders)
+            return result("ok", PageResponse(type="basic", status=status, status_text="OK", url=current,
+                                             redirected=after_redirect, headers=rh,
+                                             body=raw.decode("utf-8", "replace")), None)
+        cur_origin = origin_of(current)
+        needs_preflight_class = False
+        unsafe_names: list[str] = []
+        if tainting == "basic" and same_origin(req.origin, cur_origin):
+            t.note("fetch#concept-main-fetch", "main-fetch", "same-origin: basic, no CORS", url=current,
+                   origin=serialized_origin)
+        elif req.mode == "same-origin":
+            t.note("fetch#concept-main-fetch", "main-fetch", "mode same-origin forbids a cross-origin URL", False,
+                   url=current)
+            return fail(Reason.DISALLOWED_BY_MODE, anchor="fetch#concept-main-fetch")
+        elif req.mode == "no-cors":
+            if req.redirect != "follow":
+                t.note("fetch#concept-main-fetch", "main-fetch", "no-cors needs redirect mode follow", False,
+                       redirect=req.redirect)
+                return fail(Reason.NO_CORS_REDIRECT_MODE, value=req.redirect, anchor="fetch#concept-main-fetch")
+            tainting = "opaque"
+            t.note("fetch#concept-main-fetch", "main-fetch", "no-cors: opaque response, no CORS check", url=current)
+        elif scheme not in ("http", "https"):
+            t.note("fetch#concept-main-fetch", "main-fetch", "CORS needs an HTTP(S) URL", False, scheme=scheme)
+            return fail(Reason.CORS_DISABLED_SCHEME, value=scheme, anchor="fetch#concept-main-fetch")
+        else:
+            tainting = "cors"
+            unsafe_names = H.cors_unsafe_request_header_names(headers, p)
+            safelisted = H.is_cors_safelisted_method(method)
+            needs_preflight_class = req.use_cors_preflight or not safelisted or bool(unsafe_names)
+            t.note("fetch#cors-safelisted-method", "method", "safelisted" if safelisted else "not safelisted",
+                   method=method)
+            t.note("fetch#cors-unsafe-request-header-names", "unsafe-headers",
+                   ",".join(unsafe_names) if unsafe_names else "none", names=",".join(unsafe_names))
+            t.note("fetch#concept-main-fetch", "main-fetch",
+                   "CORS with preflight" if needs_preflight_class else "CORS, no preflight (simple request)",
+                   url=current, use_cors_preflight_flag=req.use_cors_preflight)
+
+        site = sec_fetch_site(req.origin, url_list)
+        referrer = referrer_for(env.page_url, env.page_origin, current, req.referrer_policy)
+        cache_origin = serialized_origin if p.cache_model == "entries" else env.page_origin.serialize()
+        key = CacheKey(env.partition, cache_origin, current)
+
+        def clear_cache(why: str) -> None:
+            n = env.cache.clear(key)
+            if n:
+                t.note("fetch#concept-cache-clear", "cache-clear", f"dropped {n} cache entries", why=why)
+
+        # --- HTTP fetch, step 5: the CORS-preflight fetch if the cache does not cover it ------
+        if needs_preflight_class:
+            lk = env.cache.lookup(key, method=method, unsafe_names=unsafe_names, credentials=cred,
+                                  use_cors_preflight=req.use_cors_preflight, now=now)
+            t.note("fetch#concept-cache-match", "cache-lookup",
+                   "preflight needed" if lk.preflight_needed else "cache hit: no preflight",
+                   missing_method=method if lk.missing_method else "",
+                   missing_headers=",".join(lk.missing_headers), erased=lk.erased)
+            if lk.preflight_needed:
+                pre = HttpRequest(
+                    method="OPTIONS",
+                    url=current,
+                    headers=preflight_request_headers(profile=p, url=current, method=method,
+                                                      unsafe_names=unsafe_names, origin_header=serialized_origin,
+                                                      site=site, referrer=referrer, after_redirect=after_redirect),
+                )
+                answer = yield pre
+                if isinstance(answer, NetworkFault):
+                    t.exchanges.append(Exchange(kind=ExchangeKind.PREFLIGHT, request=pre, fault=answer))
+                    t.note("fetch#cors-preflight-fetch-0", "preflight", f"no response: {answer.kind.value}", False,
+                           detail=answer.detail)
+                    if p.cache_model == "entries":
+                        clear_cache("the preflighted fetch failed")
+                    return fail(Reason.NETWORK_FAILURE, preflight=True, fault=answer, anchor="fetch#cors-preflight-fetch-0")
+                t.exchanges.append(Exchange(kind=ExchangeKind.PREFLIGHT, request=pre, response=answer))
+                rh = _trim(answer.headers)
+                v = validate_preflight_response(
+                    status=answer.status, headers=rh, serialized_origin=serialized_origin,
+                    credentials_include=cred, method=method, unsafe_names=unsafe_names,
+                    request_header_order=[n.lower() for n, _ in headers if n.lower() in unsafe_names],
+                    use_cors_preflight=req.use_cors_preflight, profile=p,
+                )
+                max_age = parse_max_age(rh.get_all("Access-Control-Max-Age"), p)
+                if v.parsed and p.cache_store_before_validation and max_age is not None:
+                    env.cache.store(key, methods=list(v.methods), header_names=list(v.header_names), max_age=max_age,
+                                    credentials=cred, url_length=len(current), now=now)
+                if not v.ok:
+                    assert v.reason is not None
+                    t.note("fetch#cors-preflight-fetch-0", "preflight-check", f"failed at {v.step}", False,
+                           status=answer.status, reason=v.reason.value, value=v.value,
+                           allow_origin=rh.get("Access-Control-Allow-Origin"),
+                           allow_methods=rh.get("Access-Control-Allow-Methods"),
+                           allow_headers=rh.get("Access-Control-Allow-Headers"))
+                    if p.cache_model == "entries":
+                        clear_cache("the preflighted fetch failed")
+                    elif p.cache_model == "firefox" and v.step == "cors-check":
+                        clear_cache("the CORS check failed")
+                    return fail(v.reason, preflight=True, value=v.value, status=answer.status,
+                                anchor="fetch#cors-preflight-fetch-0")
+                t.note("fetch#cors-preflight-fetch-0", "preflight-check", "passed", True, status=answer.status,
+                       allow_origin=rh.get("Access-Control-Allow-Origin"),
+                       allow_methods=",".join(v.methods), allow_headers=",".join(v.header_names))
+                if max_age is None:
+                    t.note("fetch#http-access-control-max-age", "cache-store", "not cached",
+                           max_age=rh.get("Access-Control-Max-Age"))
+                elif not p.cache_store_before_validation:
+                    stored = env.cache.store(key, methods=list(v.methods), header_names=list(v.header_names),
+                                             max_age=max_age, credentials=cred, url_length=len(current), now=now)
+                    t.note("fetch#concept-cache", "cache-store", f"cached for {max_age}s" if stored else "not cached",
+                           max_age=max_age, methods=",".join(v.methods), headers=",".join(v.header_names))
+                else:
+                    t.note("fetch#concept-cache", "cache-store", f"cached for {max_age}s", max_age=max_age)
+
+        # --- the request itself ---------------------------------------------------------------
+        origin_header: str | None = None
+        if tainting == "cors":
+            origin_header = serialized_origin
+        elif method not in ("GET", "HEAD"):
+            origin_header = serialized_origin
+            if req.mode != "cors":
+                pol = req.referrer_policy
+                if pol == "no-referrer":
+                    origin_header = "null"
+                elif pol == "same-origin" and not same_origin(req.origin, cur_origin):
+                    origin_header = "null"
+        body_bytes = body.data if body is not None else None
+        wire = actual_request_headers(
+            profile=p, api=req.api, url=current, author_headers=headers, origin_header=origin_header,
+            mode=req.mode, site=site, referrer=referrer,
+            body_length=len(body_bytes) if body_bytes is not None and (body is None or body.kind != "stream") else None,
+            after_redirect=after_redirect,
+        )
+        out = HttpRequest(method=method, url=current, headers=wire, body=body_bytes)
+        answer = yield out
+        if isinstance(answer, NetworkFault):
+            t.exchanges.append(Exchange(kind=ExchangeKind.REQUEST, request=out, fault=answer))
+            t.note("fetch#concept-http-network-fetch", "network", f"no response: {answer.kind.value}", False,
+                   detail=answer.detail)
+            if needs_preflight_class and p.cache_model == "entries":
+                clear_cache("the preflighted fetch failed")
+            return fail(Reason.NETWORK_FAILURE, fault=answer, anchor="fetch#concept-http-network-fetch")
+        t.exchanges.append(Exchange(kind=ExchangeKind.REQUEST, request=out, response=answer))
+        rh = _trim(answer.headers)
+        status = answer.status
+
+        # --- HTTP fetch: the CORS check applies to every response of a cors-tainted request ---
+        if tainting == "cors":
+            chk = cors_check(rh, serialized_origin, cred, p)
+            t.note("fetch#concept-cors-check", "cors-check", "passed" if chk.ok else "failed", chk.ok,
+                   status=status, origin=serialized_origin, credentials=req.credentials,
+                   allow_origin=rh.get("Access-Control-Allow-Origin"),
+                   allow_credentials=rh.get("Access-Control-Allow-Credentials"))
+            if not chk.ok:
+                assert chk.reason is not None
+                if needs_preflight_class and p.cache_model == "entries":
+                    clear_cache("the preflighted fetch failed")
+                elif p.cache_model == "firefox":
+                    clear_cache("the CORS check failed")
+                return fail(chk.reason, value=chk.value, status=status, anchor="fetch#concept-cors-check")
+
+        location = rh.get("Location") if status in REDIRECT_STATUSES else None
+        if location is not None:
+            # --- HTTP-redirect fetch -------------------------------------------------------------
+            if req.redirect == "error":
+                t.note("fetch#concept-http-fetch", "redirect", "redirect mode is error", False, status=status,
+                       location=location)
+                return fail(Reason.REDIRECT_MODE_ERROR, value=location, status=status, anchor="fetch#concept-http-fetch")
+            if req.redirect == "manual":
+                t.note("fetch#concept-http-fetch", "redirect", "manual: opaque-redirect response", status=status,
+                       location=location)
+                return result("ok", PageResponse(type="opaqueredirect", status=0, status_text="", url=current,
+                                                 redirected=after_redirect, headers=(), body=""), None)
+            try:
+                loc = _url.parse(location, current)
+            except InvalidURL:
+                t.note("fetch#concept-http-redirect-fetch", "redirect", "Location does not parse", False,
+                       location=location)
+                return fail(Reason.INVALID_REDIRECT_LOCATION, value=location, status=status,
+                            anchor="fetch#concept-http-redirect-fetch")
+            if loc.scheme not in ("http", "https"):
+                t.note("fetch#concept-http-redirect-fetch", "redirect", "Location is not HTTP(S)", False,
+                       location=loc.href)
+                return fail(Reason.REDIRECT_NON_HTTP_SCHEME, value=loc.href, status=status,
+                            anchor="fetch#concept-http-redirect-fetch")
+            if len(url_list) - 1 >= MAX_REDIRECTS:
+                t.note("fetch#concept-http-redirect-fetch", "redirect", "more than 20 redirects", False)
+                return fail(Reason.TOO_MANY_REDIRECTS, value=loc.href, status=status,
+                            anchor="fetch#concept-http-redirect-fetch")
+            loc_href = loc.href.split("#", 1)[0]
+            loc_origin = origin_of(loc_href)
+            if loc.has_credentials and (
+                (req.mode == "cors" and not same_origin(req.origin, loc_origin)) or tainting == "cors"
+            ):
+                t.note("fetch#concept-http-redirect-fetch", "redirect", "Location carries credentials", False,
+                       location=loc.href)
+                return fail(Reason.REDIRECT_CONTAINS_CREDENTIALS, value=loc.href, status=status,
+                            anchor="fetch#concept-http-redirect-fetch")
+            rewritten = (status in (301, 302) and method == "POST") or (status == 303 and method not in ("GET", "HEAD"))
+            if rewritten:
+                method = "GET"
+                body = None
+                for n in ("Content-Encoding", "Content-Language", "Content-Location", "Content-Type"):
+                    headers = headers.delete(n)
+            if not same_origin(cur_origin, loc_origin) and headers.contains("Authorization"):
+                headers = headers.delete("Authorization")
+                t.note("fetch#concept-http-redirect-fetch", "redirect", "Authorization removed (cross-origin hop)")
+            url_list.append(loc_href)
+            t.note("fetch#concept-http-redirect-fetch", "redirect", f"follow {status} to {loc_href}", status=status,
+                   location=loc_href, method=method, method_rewritten=rewritten,
+                   taint=redirect_taint(req.origin, url_list))
+            continue
+
+        # --- the response the page sees ---------------------------------------------------------
+        rtype = {"basic": "basic", "cors": "cors", "opaque": "opaque"}[tainting]
+        if rtype == "opaque":
+            t.note("fetch#concept-filtered-response-opaque", "response", "opaque: status 0, no headers, no body")
+            return result("ok", PageResponse(type="opaque", status=0, status_text="", url="", redirected=False,
+                                             headers=(), body=""), None)
+        filtered = filter_headers(rh, rtype, cred, p)
+        readable = readable_headers(filtered)
+        hidden = sorted({n.lower() for n, _ in rh} - {n for n, _ in readable})
+        t.note("fetch#concept-filtered-response", "response", f"{rtype} response, status {status}",
+               readable=",".join(n for n, _ in readable), hidden=",".join(hidden),
+               expose_headers=rh.get("Access-Control-Expose-Headers"))
+        text = "" if method == "HEAD" or status in NULL_BODY_STATUSES else answer.body.decode("utf-8", "replace")
+        return result("ok", PageResponse(type=rtype, status=status, status_text=answer.reason, url=current,
+                                         redirected=after_redirect, headers=readable, body=text), None)

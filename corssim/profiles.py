@@ -1,0 +1,153 @@
+"""Engine profiles as data: where each engine departs from the Fetch standard.
+
+Every field names one behaviour; `spec_notes/engines.md` gives the evidence for each value.
+The `spec` profile follows the standard as written (fetch.spec.whatwg.org).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+from corssim.errors import InvalidProfile
+
+__all__ = ["PROFILES", "Profile", "get_profile"]
+
+MaxAgeParser = Literal["spec", "chromium", "firefox", "webkit"]
+CacheModel = Literal["entries", "replace", "firefox"]
+
+
+@attrs.frozen(kw_only=True)
+class Profile:
+    name: str
+    #: human label used in output
+    label: str
+    # --- request headers -------------------------------------------------------------------
+    #: names a script may not set, beyond the spec's list (Chromium: user-agent)
+    extra_forbidden_request_headers: frozenset[str] = frozenset()
+    #: Chromium safelists intervention, dpr, width, ... with value checks
+    extra_safelisted_request_headers: bool = False
+    #: Firefox treats bytes >= 0x80 in Accept/Content-Type values as unsafe (preflight)
+    non_ascii_unsafe_in_safelisted: bool = False
+    #: Chromium parses Range on the lower-cased value
+    range_case_insensitive: bool = False
+    # --- preflight validation --------------------------------------------------------------
+    #: `Access-Control-Allow-Headers: *` (no credentials) also covers Authorization
+    wildcard_covers_authorization: bool = False
+    #: WebKit checks the preflight status before the CORS check (only changes the reason)
+    preflight_status_checked_first: bool = False
+    #: Firefox: more than one Access-Control-Allow-Origin line is its own error
+    multiple_acao_lines_error: bool = False
+    #: Chromium: an empty element in Access-Control-Expose-Headers voids the whole list
+    aceh_empty_element_fails: bool = False
+    # --- preflight cache -------------------------------------------------------------------
+    max_age_parser: MaxAgeParser = "spec"
+    default_max_age: int = 5
+    #: the imposed limit on max-age, seconds (None: no limit)
+    max_age_cap: int | None = None
+    #: how entries are stored: per method/header entries (spec), one result per key replaced
+    #: on each preflight (Chromium, WebKit), or Firefox's per-key token lists
+    cache_model: CacheModel = "entries"
+    #: a credentialed entry may serve a request without credentials
+    credentialed_entry_serves_uncredentialed: bool = True
+    #: a cached `*` header entry covers Authorization (Chromium's lookup never lets it)
+    cached_wildcard_covers_authorization: bool = False
+    #: a cached `*` is honoured at all (Firefox stores tokens literally)
+    cached_wildcard_honoured: bool = True
+    #: most entries kept (None: no limit)
+    cache_size: int | None = None
+    #: URLs at least this long are never cached (Chromium kMaxKeyLength)
+    cache_max_url_length: int | None = None
+    #: a cache entry that does not satisfy a request is dropped on lookup (Chromium, WebKit)
+    cache_erase_unsatisfying: bool = False
+    #: WebKit stores the preflight result before checking methods and headers
+    cache_store_before_validation: bool = False
+    # --- wire ------------------------------------------------------------------------------
+    #: Sec-Fetch-* headers are sent again on the request after a redirect (not WebKit)
+    sec_fetch_after_redirect: bool = True
+    #: WebKit sends non-ASCII header values as UTF-8 rather than single bytes
+    utf8_header_values_on_wire: bool = False
+    user_agent: str = "corssim"
+    accept_language: str = "en-US,en;q=0.9"
+    accept_encoding: str = "gzip, deflate, br, zstd"
+    #: the message `fetch()` rejects with on a network error
+    network_error_message: str = "Failed to fetch"
+
+
+PROFILES: dict[str, Profile] = {
+    "spec": Profile(
+        name="spec",
+        label="Fetch Standard",
+        user_agent="Mozilla/5.0 (corssim spec profile)",
+    ),
+    "chromium": Profile(
+        name="chromium",
+        label="Chromium 156",
+        extra_forbidden_request_headers=frozenset({"user-agent"}),
+        extra_safelisted_request_headers=True,
+        range_case_insensitive=True,
+        wildcard_covers_authorization=True,
+        aceh_empty_element_fails=True,
+        max_age_parser="chromium",
+        max_age_cap=7200,
+        cache_model="replace",
+        credentialed_entry_serves_uncredentialed=True,
+        cached_wildcard_covers_authorization=False,
+        cache_size=1024,
+        cache_max_url_length=1024,
+        cache_erase_unsatisfying=True,
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+        network_error_message="Failed to fetch",
+    ),
+    "firefox": Profile(
+        name="firefox",
+        label="Firefox 153 ESR",
+        non_ascii_unsafe_in_safelisted=True,
+        wildcard_covers_authorization=True,
+        multiple_acao_lines_error=True,
+        max_age_parser="firefox",
+        max_age_cap=86400,
+        cache_model="firefox",
+        credentialed_entry_serves_uncredentialed=False,
+        cached_wildcard_honoured=False,
+        cache_size=100,
+        user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0",
+        accept_language="en-US,en;q=0.5",
+        accept_encoding="gzip, deflate, br, zstd",
+        network_error_message="NetworkError when attempting to fetch resource.",
+    ),
+    "webkit": Profile(
+        name="webkit",
+        label="WebKitGTK 2.50",
+        wildcard_covers_authorization=True,
+        preflight_status_checked_first=True,
+        max_age_parser="webkit",
+        max_age_cap=600,
+        cache_model="replace",
+        credentialed_entry_serves_uncredentialed=True,
+        cached_wildcard_covers_authorization=True,
+        cache_erase_unsatisfying=True,
+        cache_store_before_validation=True,
+        sec_fetch_after_redirect=False,
+        utf8_header_values_on_wire=True,
+        user_agent="Mozilla/5.0 (X11; Ubuntu; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/60.5 Safari/605.1.15",
+        accept_language="en-US",
+        accept_encoding="gzip, deflate",
+        network_error_message="Load failed",
+    ),
+}
+
+
+def get_profile(name: "str | Profile") -> Profile:
+    """The profile named `name` (spec, chromium, firefox, webkit); case-insensitive."""
+    if isinstance(name, Profile):
+        return name
+    if not isinstance(name, str):
+        raise InvalidProfile(repr(name), sorted(PROFILES))
+    key = name.strip().lower()
+    aliases = {"chrome": "chromium", "safari": "webkit", "gecko": "firefox", "firefox-esr": "firefox"}
+    key = aliases.get(key, key)
+    if key not in PROFILES:
+        raise InvalidProfile(name, sorted(PROFILES))
+    return PROFILES[key]
