@@ -73,15 +73,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] in ("verify", "check"):
         name = args_list[0]
+        import importlib
+
         try:
-            if name == "verify":
-                from corssim.verify import main as sub_main
-            else:
-                from corssim.check_cli import main as sub_main
+            module = importlib.import_module("corssim.verify" if name == "verify" else "corssim.check_cli")
         except ImportError as e:
             print(f"corssim {name}: not available ({e})", file=sys.stderr)
             return 2
-        return sub_main(args_list[1:])
+        code = module.main(args_list[1:])
+        return int(code)
     parser = _parser()
     args = parser.parse_args(args_list)
     if not getattr(args, "func", None):

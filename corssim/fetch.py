@@ -79,7 +79,7 @@ class _Trace:
         self.decisions: list[Decision] = []
         self.exchanges: list[Exchange] = []
 
-    def note(self, anchor: str, name: str, outcome: str, passed: bool = True, **values: object) -> None:
+    def note(self, anchor: str, name: str, outcome: str, passed: bool = True, /, **values: object) -> None:
         self.decisions.append(
             Decision(
                 anchor=anchor,
@@ -166,9 +166,8 @@ def fetch_flow(req: Request, env: Env) -> Flow:
             if data is None:
                 return fail(Reason.NETWORK_FAILURE, anchor="fetch#data-url-processor")
             status, dheaders, raw = data
-            rh = readable_headers(dheaders)
             return result("ok", PageResponse(type="basic", status=status, status_text="OK", url=current,
-                                             redirected=after_redirect, headers=rh,
+                                             redirected=after_redirect, headers=readable_headers(dheaders),
                                              body=raw.decode("utf-8", "replace")), None)
         cur_origin = origin_of(current)
         needs_preflight_class = False

@@ -38,7 +38,8 @@ def _to_pairs(value: Union["Headers", HeaderPairs, dict[str, str], None]) -> tup
         return value.pairs
     items = value.items() if isinstance(value, dict) else value
     out: list[tuple[str, str]] = []
-    for item in items:
+    for raw in items:
+        item: object = raw
         if not isinstance(item, (tuple, list)) or len(item) != 2:
             raise TypeError(f"a header must be a (name, value) pair, got {item!r}")
         name, val = item
@@ -171,7 +172,7 @@ class HttpResponse:
     body: bytes = attrs.field(default=b"", converter=_to_resp_body)
 
     @status.validator
-    def _check_status(self, _a: object, value: int) -> None:
+    def _check_status(self, _a: object, value: object) -> None:
         if not isinstance(value, int) or not 0 <= value <= 999:
             raise ValueError(f"HTTP status must be an int in 0..999, got {value!r}")
 

@@ -177,7 +177,7 @@ def build_request(
     page_url: str,
     origin: Origin,
     profile: Profile,
-    method: str = "GET",
+    method: object = "GET",
     headers: object = None,
     body: object = None,
     mode: str = "cors",

@@ -47,7 +47,7 @@ DEFAULT_HOSTS: dict[str, str] = {
 }
 
 
-def _names(value: object, where: str) -> tuple[str, ...] | None:
+def _names(value: object, where: str = "rule") -> tuple[str, ...] | None:
     if value is None:
         return None
     if isinstance(value, str):
@@ -57,7 +57,7 @@ def _names(value: object, where: str) -> tuple[str, ...] | None:
     raise ScenarioError(where, f"expected a string or a list of strings, got {value!r}")
 
 
-def _pairs(value: object, where: str) -> Headers:
+def _pairs(value: object, where: str = "rule.headers") -> Headers:
     if value is None:
         return Headers()
     if isinstance(value, Mapping):
@@ -88,14 +88,14 @@ class Rule:
     path and query exactly), `header_present` / `header_absent` (case-insensitive names).
     """
 
-    host: tuple[str, ...] | None = attrs.field(default=None, converter=lambda v: _names(v, "rule.host"))
-    method: tuple[str, ...] | None = attrs.field(default=None, converter=lambda v: _names(v, "rule.method"))
+    host: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
+    method: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
     path: str | None = None
     header_present: str | None = None
     header_absent: str | None = None
     status: int = 200
     reason: str | None = None
-    headers: Headers = attrs.field(factory=Headers, converter=lambda v: _pairs(v, "rule.headers"))
+    headers: Headers = attrs.field(factory=Headers, converter=_pairs)
     body: str = ""
     delay_s: float = 0.0
 
@@ -269,10 +269,10 @@ def _check_hosts(value: object, where: str) -> dict[str, str]:
     return out
 
 
-def _step(raw: object, index: int, hosts: Mapping[str, str], where: str) -> Step:
-    if not isinstance(raw, Mapping):
-        raise ScenarioError(where, f"a step must be an object, got {raw!r}")
-    raw = _substitute(dict(raw), hosts)
+def _step(given: object, index: int, hosts: Mapping[str, str], where: str) -> Step:
+    if not isinstance(given, Mapping):
+        raise ScenarioError(where, f"a step must be an object, got {given!r}")
+    raw: dict[str, Any] = _substitute(dict(given), hosts)
     api = raw.get("api", "fetch")
     if api not in ("fetch", "xhr"):
         raise ScenarioError(where + ".api", f"must be 'fetch' or 'xhr', got {api!r}")
