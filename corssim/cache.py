@@ -242,6 +242,11 @@ class PreflightCache:
             del self._results[rkey]
         return before - len(self._entries) - len(self._results)
 
+    def clear_all(self) -> None:
+        """Forget everything (what clearing browsing data does)."""
+        self._entries.clear()
+        self._results.clear()
+
     def _purge(self, now: float) -> None:
         if self._entries:
             self._entries = [e for e in self._entries if now < e.expires_at]

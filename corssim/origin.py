@@ -73,6 +73,14 @@ class OpaqueOrigin:
 Origin = Union[TupleOrigin, OpaqueOrigin]
 
 
+@functools.lru_cache(maxsize=4096)
+def _tuple_origin(url: str) -> TupleOrigin | None:
+    u = _url.parse(url)
+    if u.scheme in ("http", "https", "ws", "wss", "ftp"):
+        return TupleOrigin(u.scheme, u.hostname, u.port)
+    return None
+
+
 def origin_of(url: str) -> Origin:
     """url#concept-url-origin: the origin of a URL.
 
@@ -80,9 +88,10 @@ def origin_of(url: str) -> Origin:
     when that is http(s) or file; ``file:``, ``data:`` and every other scheme give a fresh opaque
     origin (the standard leaves ``file:`` to the implementation; all three engines use an opaque one).
     """
+    t = _tuple_origin(url)
+    if t is not None:
+        return t
     u = _url.parse(url)
-    if u.scheme in ("http", "https", "ws", "wss", "ftp"):
-        return TupleOrigin(u.scheme, u.hostname, u.port)
     if u.scheme == "blob":
         try:
             inner = _url.parse(u.pathname)
@@ -155,9 +164,12 @@ def same_site(a: Origin, b: Origin) -> bool:
     """html#same-site (schemeful): same scheme and same registrable domain (or host)."""
     if isinstance(a, OpaqueOrigin) or isinstance(b, OpaqueOrigin):
         return a is b
+    if a == b:
+        return True
     return site_of(a) == site_of(b)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_potentially_trustworthy(url: str) -> bool:
     """secure-contexts#is-origin-trustworthy, for a URL: https/wss, loopback hosts, file."""
     try:
