@@ -60,6 +60,8 @@ def _names(value: object, where: str = "rule") -> tuple[str, ...] | None:
 def _pairs(value: object, where: str = "rule.headers") -> Headers:
     if value is None:
         return Headers()
+    if isinstance(value, Headers):
+        return value
     if isinstance(value, Mapping):
         value = list(value.items())
     if not isinstance(value, (list, tuple)):
