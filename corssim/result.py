@@ -227,6 +227,12 @@ class Result:
 
         return summary(self)
 
+    def _repr_html_(self) -> str:
+        """Notebooks show a result as a sequence diagram with the explanation beside it."""
+        from corssim.render import to_html
+
+        return to_html(self)
+
     def explain(self, browser: str | None = None) -> str:
         """The whole story: exchanges, checks, the console message and the fix."""
         from corssim.explain import explain
