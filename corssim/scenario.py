@@ -171,8 +171,22 @@ def answer_request(rules: Sequence[Rule], host_names: Iterable[str], method: str
     names = list(host_names)
     for rule in rules:
         if rule.matches(names, method, target, headers):
-            return rule.response(), rule
+            return _response_of(rule), rule
     return _NOT_FOUND, None
+
+
+_RESPONSES: dict[int, tuple[Rule, HttpResponse]] = {}
+
+
+def _response_of(rule: Rule) -> HttpResponse:
+    """Rules are immutable values, so each one's response is built once (keyed by identity;
+    the rule is kept alive beside its response so the id cannot be reused)."""
+    hit = _RESPONSES.get(id(rule))
+    if hit is None or hit[0] is not rule:
+        if len(_RESPONSES) > 10000:
+            _RESPONSES.clear()
+        hit = _RESPONSES[id(rule)] = (rule, rule.response())
+    return hit[1]
 
 
 class FakeServer:
