@@ -24,14 +24,17 @@ from typing import Any
 
 import attrs
 
+from corssim.http import Headers
+from corssim.scenario import Rule, answer_request
+
 __all__ = [
     "CONTROL_PREFIX",
     "Answer",
     "HostServer",
     "LoggedRequest",
     "ServerPool",
-    "match_rule",
     "answer_from_rules",
+    "encode_answer",
 ]
 
 CONTROL_PREFIX = "/__corssim/"
@@ -63,7 +66,7 @@ class LoggedRequest:
 
 @attrs.frozen
 class Answer:
-    """What a server sends back: status line, headers as given, body."""
+    """What a server sends back: status line, headers as given, body (a str of bytes)."""
 
     status: int = 200
     reason: str | None = None
@@ -76,54 +79,18 @@ class Answer:
 ControlHandler = Callable[[LoggedRequest], "Answer | None"]
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return value
-    return [value]
-
-
-def match_rule(rule: dict[str, Any], host_name: str, method: str, target: str,
-               headers: Sequence[tuple[str, str]]) -> bool:
-    """True when `rule["match"]` accepts the request (scenario-format.md, RULE.match)."""
-    m = rule.get("match") or {}
-    hosts = _as_list(m.get("host"))
-    if hosts and host_name not in hosts:
-        return False
-    methods = _as_list(m.get("method"))
-    if methods and method not in methods:
-        return False
-    path = m.get("path")
-    if path is not None:
-        if "?" in path:
-            if target != path:
-                return False
-        elif target.split("?", 1)[0] != path:
-            return False
-    names = {n.lower() for n, _ in headers}
-    present = m.get("header_present")
-    if present is not None and str(present).lower() not in names:
-        return False
-    absent = m.get("header_absent")
-    if absent is not None and str(absent).lower() in names:
-        return False
-    return True
-
-
-def answer_from_rules(rules: Sequence[dict[str, Any]], host_name: str, method: str, target: str,
+def answer_from_rules(rules: Sequence[Rule], host_names: Sequence[str], method: str, target: str,
                       headers: Sequence[tuple[str, str]]) -> Answer:
-    """First matching rule's answer; an unmatched request gets 404 with no body."""
-    for rule in rules:
-        if match_rule(rule, host_name, method, target, headers):
-            return Answer(
-                status=int(rule.get("status", 200)),
-                reason=rule.get("reason"),
-                headers=tuple((str(n), str(v)) for n, v in rule.get("headers", [])),
-                body=str(rule.get("body") or ""),
-                delay_s=float(rule.get("delay_s") or 0.0),
-            )
-    return Answer(status=404)
+    """The step's answer to one request: the first matching rule (scenario-format.md RULE,
+    matched by `corssim.scenario.answer_request`), else 404 with only `Content-Length: 0`."""
+    response, rule = answer_request(rules, host_names, method, target, Headers(tuple(headers)))
+    return Answer(
+        status=response.status,
+        reason=response.reason,
+        headers=response.headers.pairs,
+        body=response.body.decode("latin-1"),
+        delay_s=rule.delay_s if rule is not None else 0.0,
+    )
 
 
 def _reason_phrase(status: int) -> str:
@@ -133,10 +100,17 @@ def _reason_phrase(status: int) -> str:
         return ""
 
 
+def _line_bytes(line: str) -> bytes:
+    try:
+        return line.encode("latin-1")
+    except UnicodeEncodeError:  # not a byte string: send what a UTF-8 server would
+        return line.encode("utf-8")
+
+
 def encode_answer(answer: Answer, method: str) -> bytes:
     """Serialise an answer: the rule's headers exactly, plus Content-Length where needed."""
     reason = answer.reason if answer.reason is not None else _reason_phrase(answer.status)
-    body = answer.body.encode("utf-8")
+    body = answer.body.encode("latin-1")
     no_body = answer.status < 200 or answer.status in (204, 304)
     lines = [f"HTTP/1.1 {answer.status} {reason}"]
     has_length = False
@@ -146,7 +120,7 @@ def encode_answer(answer: Answer, method: str) -> bytes:
         lines.append(f"{name}: {value}")
     if not has_length and not no_body:
         lines.append(f"Content-Length: {len(body)}")
-    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", errors="replace")
+    head = b"".join(_line_bytes(line) + b"\r\n" for line in lines) + b"\r\n"
     if no_body or method == "HEAD":
         return head
     return head + body
@@ -301,7 +275,8 @@ class ServerPool:
     def __init__(self) -> None:
         self._servers: dict[tuple[str, int], HostServer] = {}
         self._lock = threading.Lock()
-        self._rules: list[dict[str, Any]] = []
+        self._rules: list[Rule] = []
+        self._origins: dict[str, str] = {}
         self._log: list[LoggedRequest] = []
         self.control: ControlHandler | None = None
 
@@ -316,13 +291,14 @@ class ServerPool:
             port = parts.port or 80
             ip = socket.gethostbyname(parts.hostname)
             key = (ip, port)
+            self._origins[name] = origin.rstrip("/")
             existing = self._servers.get(key)
             if existing is not None:
                 existing.name = name
                 continue
             self._servers[key] = HostServer(self, name, ip, port)
 
-    def set_rules(self, rules: list[dict[str, Any]]) -> None:
+    def set_rules(self, rules: Sequence[Rule]) -> None:
         with self._lock:
             self._rules = list(rules)
 
@@ -344,7 +320,8 @@ class ServerPool:
         with self._lock:
             self._log.append(req)
             rules = self._rules
-        return answer_from_rules(rules, req.host, req.method, req.target, req.headers)
+        names = [self._origins.get(req.host, req.host), req.host]
+        return answer_from_rules(rules, names, req.method, req.target, req.headers)
 
     def stop(self) -> None:
         for s in self._servers.values():
