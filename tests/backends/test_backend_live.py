@@ -1,0 +1,230 @@
+"""LiveServer against real sockets on 127.0.0.1: exact request bytes, exact response head, no
+redirect following, and every network fault with a bounded wait."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+import time
+
+import pytest
+from rawserver import free_port, raw_server, send_bytes
+
+from corssim.backends import LiveServer
+from corssim.errors import ServerError
+from corssim.http import FaultKind, HttpRequest, TransportError
+
+REQ = HttpRequest(
+    method="PUT",
+    url="https://api.example.com/items/a%20b?x=1&y=%2F",
+    headers=[
+        ("Host", "api.example.com"),
+        ("Origin", "https://app.example"),
+        ("X-Dup", "1"),
+        ("content-type", "application/json"),
+        ("x-dup", "2"),
+        ("Authorization", "Bearer caf\xe9"),
+    ],
+    body=b"{}",
+)
+
+OK = (
+    b"HTTP/1.1 200 Fine\r\n"
+    b"access-control-allow-origin: https://app.example\r\n"
+    b"Set-Cookie: a=1\r\n"
+    b"X-Odd: caf\xe9\r\n"
+    b"Set-Cookie: b=2\r\n"
+    b"Content-Length: 2\r\n\r\nok"
+)
+
+
+def _fault(server: LiveServer, request: HttpRequest = REQ) -> TransportError:
+    with pytest.raises(TransportError) as info:
+        server.handle(request)
+    return info.value
+
+
+def test_request_goes_out_exactly_with_the_simulated_host() -> None:
+    with raw_server(send_bytes(OK)) as srv, LiveServer(srv.base_url) as live:
+        live.handle(REQ)
+        raw = srv.requests[0]
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    assert lines[0] == b"PUT /items/a%20b?x=1&y=%2F HTTP/1.1"
+    assert lines[1:] == [
+        b"Host: api.example.com",
+        b"Origin: https://app.example",
+        b"X-Dup: 1",
+        b"content-type: application/json",
+        b"x-dup: 2",
+        b"Authorization: Bearer caf\xe9",
+        b"Content-Length: 2",
+    ]
+    assert body == b"{}"
+
+
+def test_real_host_can_be_sent_instead() -> None:
+    with raw_server(send_bytes(OK)) as srv, LiveServer(srv.base_url, send_simulated_host=False) as live:
+        live.handle(REQ)
+        raw = srv.requests[0]
+    assert f"Host: 127.0.0.1:{srv.port}".encode() in raw.split(b"\r\n")
+
+
+def test_base_url_path_is_a_prefix() -> None:
+    with raw_server(send_bytes(OK)) as srv, LiveServer(srv.base_url + "/api/") as live:
+        live.handle(REQ)
+        raw = srv.requests[0]
+    assert raw.startswith(b"PUT /api/items/a%20b?x=1&y=%2F HTTP/1.1\r\n")
+
+
+def test_response_head_is_kept_exactly() -> None:
+    with raw_server(send_bytes(OK)) as srv, LiveServer(srv.base_url) as live:
+        resp = live.handle(REQ)
+    assert (resp.status, resp.reason, resp.body) == (200, "Fine", b"ok")
+    assert list(resp.headers) == [
+        ("access-control-allow-origin", "https://app.example"),
+        ("Set-Cookie", "a=1"),
+        ("X-Odd", "caf\xe9"),
+        ("Set-Cookie", "b=2"),
+        ("Content-Length", "2"),
+    ]
+
+
+def test_cookies_are_not_kept_by_the_transport() -> None:
+    with raw_server(send_bytes(OK)) as srv, LiveServer(srv.base_url) as live:
+        live.handle(REQ)
+        live.handle(REQ)
+        second = srv.requests[1]
+    assert b"cookie:" not in second.lower()
+
+
+def test_redirects_are_not_followed() -> None:
+    redirect = b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\n\r\n"
+    with raw_server(send_bytes(redirect)) as srv, LiveServer(srv.base_url) as live:
+        resp = live.handle(REQ)
+        assert len(srv.requests) == 1
+    assert resp.status == 302
+    assert resp.headers.get("Location") == "http://127.0.0.1:1/elsewhere"
+
+
+def test_gzip_body_is_decoded_like_the_browser_does() -> None:
+    import gzip
+
+    payload = gzip.compress(b"hello")
+    raw = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + str(len(payload)).encode() + b"\r\n\r\n" + payload
+    with raw_server(send_bytes(raw)) as srv, LiveServer(srv.base_url) as live:
+        resp = live.handle(REQ)
+    assert resp.body == b"hello"
+    assert resp.headers.get("content-encoding") == "gzip"
+
+
+def test_async_ahandle() -> None:
+    with raw_server(send_bytes(OK)) as srv:
+        live = LiveServer(srv.base_url)
+
+        async def go() -> tuple[int, str | None]:
+            resp = await live.ahandle(REQ)
+            await live.aclose()
+            return resp.status, resp.headers.get("set-cookie")
+
+        assert asyncio.run(go()) == (200, "a=1, b=2")
+
+
+# --- faults ------------------------------------------------------------------------------------
+
+
+def test_connection_refused() -> None:
+    port = free_port()
+    with LiveServer(f"http://127.0.0.1:{port}", timeout=2) as live:
+        f = _fault(live)
+    assert f.fault.kind is FaultKind.CONNECTION_REFUSED
+
+
+def test_dns_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_dns(*args: object, **kwargs: object) -> object:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)  # no resolver is ever asked
+    with LiveServer("http://api.invalid:8080", timeout=2) as live:
+        f = _fault(live)
+    assert f.fault.kind is FaultKind.DNS_FAILURE
+    assert "not known" in f.fault.detail
+
+
+def test_timeout_is_bounded() -> None:
+    def silent(conn: socket.socket, req: bytes) -> None:
+        time.sleep(1.5)
+
+    with raw_server(silent) as srv, LiveServer(srv.base_url, timeout=0.3) as live:
+        t0 = time.monotonic()
+        f = _fault(live)
+        elapsed = time.monotonic() - t0
+    assert f.fault.kind is FaultKind.TIMEOUT
+    assert elapsed < 1.4
+
+
+def test_trickling_body_is_bounded_by_the_total_timeout() -> None:
+    def trickle(conn: socket.socket, req: bytes) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+        for _ in range(40):
+            conn.sendall(b"x")
+            time.sleep(0.05)
+
+    with raw_server(trickle) as srv, LiveServer(srv.base_url, timeout=0.5) as live:
+        t0 = time.monotonic()
+        f = _fault(live)
+        elapsed = time.monotonic() - t0
+    assert f.fault.kind is FaultKind.TIMEOUT
+    assert elapsed < 1.5
+
+
+def test_reset_mid_response() -> None:
+    def cut(conn: socket.socket, req: bytes) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 100\r\n\r\nonly-ten!!")
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST on close
+
+    with raw_server(cut) as srv, LiveServer(srv.base_url, timeout=2) as live:
+        f = _fault(live)
+    assert f.fault.kind is FaultKind.CONNECTION_RESET
+
+
+def test_closed_without_a_response() -> None:
+    with raw_server(send_bytes(b"")) as srv, LiveServer(srv.base_url, timeout=2) as live:
+        f = _fault(live)
+    assert f.fault.kind is FaultKind.CONNECTION_RESET
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n",
+        b"garbage\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nBad Header Line\r\nContent-Length: 0\r\n\r\n",
+    ],
+)
+def test_malformed_head(payload: bytes) -> None:
+    with raw_server(send_bytes(payload)) as srv, LiveServer(srv.base_url, timeout=2) as live:
+        f = _fault(live)
+    assert f.fault.kind is FaultKind.MALFORMED_RESPONSE
+
+
+def test_oversized_head() -> None:
+    big = b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 300_000 + b"\r\nContent-Length: 0\r\n\r\n"
+    with raw_server(send_bytes(big)) as srv, LiveServer(srv.base_url, timeout=3) as live:
+        f = _fault(live)
+    assert f.fault.kind is FaultKind.HEADERS_TOO_LARGE
+
+
+def test_head_over_the_browser_limit_but_under_the_transport_limit() -> None:
+    head = b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 5_000 + b"\r\nContent-Length: 0\r\n\r\n"
+    with raw_server(send_bytes(head)) as srv, LiveServer(srv.base_url, timeout=3, max_header_bytes=4_000) as live:
+        f = _fault(live)
+    assert f.fault.kind is FaultKind.HEADERS_TOO_LARGE
+
+
+def test_bad_base_url_and_timeout_are_refused() -> None:
+    with pytest.raises(ServerError):
+        LiveServer("ftp://127.0.0.1/")
+    with pytest.raises(ValueError):
+        LiveServer("http://127.0.0.1:1", timeout=0)
