@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from corssim.assertions import assert_allowed, assert_blocked
 from corssim.errors import CorssimError, InvalidOrigin, InvalidProfile, InvalidURL, ScenarioError, ServerError
 from corssim.http import (
     AsyncServer,
@@ -61,6 +62,8 @@ __all__ = [
     "ServerError",
     "TransportError",
     "TupleOrigin",
+    "assert_allowed",
+    "assert_blocked",
     "get_profile",
     "parse_origin",
 ]
