@@ -13,6 +13,7 @@ Every external process is started by the driver and ended by `stop()`; waits are
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import signal
@@ -128,7 +129,7 @@ def missing_reason(engine: str) -> str | None:
         if not os.path.exists(FIREFOX_BIN):
             return f"{FIREFOX_BIN} not found; {INSTALL_HINT}"
         try:
-            import marionette_driver.marionette  # noqa: F401
+            importlib.import_module("marionette_driver.marionette")
         except ImportError:
             return f"python package marionette-driver missing; {INSTALL_HINT}"
         return None
@@ -263,7 +264,8 @@ class FirefoxEngine:
         self._version = "Firefox"
 
     def start(self) -> None:
-        from marionette_driver.marionette import Marionette
+        # marionette-driver ships no type information: imported dynamically, used as Any.
+        Marionette: Any = importlib.import_module("marionette_driver.marionette").Marionette
 
         self._profile = tempfile.mkdtemp(prefix="corssim-ff-")
         port = _free_port()
