@@ -6,13 +6,14 @@ came back, which check failed and the fix, plus the traceback when the app itsel
 
 from __future__ import annotations
 
-from corssim.backends._common import AppErrorResponse
 from corssim.result import Reason, Result
 
 __all__ = ["assert_allowed", "assert_blocked", "explanation"]
 
 
 def _app_errors(result: Result) -> str:
+    from corssim.backends._common import AppErrorResponse
+
     notes = []
     for ex in result.exchanges:
         resp = ex.response
