@@ -17,9 +17,19 @@ BROWSERS = ["chromium", "firefox", "webkit", "spec"]
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if args.out and len(args.files) > 1:
+        print("corssim run: --out takes one scenario file at a time", file=sys.stderr)
+        return 2
+    worst = 0
+    for file in args.files:
+        worst = max(worst, _run_one(file, args))
+    return worst
+
+
+def _run_one(file: str, args: argparse.Namespace) -> int:
     from corssim.scenario import load, run_file
 
-    sf = load(args.file)
+    sf = load(file)
     out = run_file(sf, args.browser)
     failed = 0
     steps = 0
@@ -39,7 +49,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.out:
         Path(args.out).write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     checked = sum(1 for r in out["results"] if "expect_mismatches" in r and "expect_skipped" not in r)
-    print(f"{args.browser}: {len(sf.scenarios)} scenarios, {steps} steps, "
+    print(f"{file} ({args.browser}): {len(sf.scenarios)} scenarios, {steps} steps, "
           f"{checked} with expectations checked, {failed} failed")
     return 1 if failed else 0
 
@@ -58,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--no-color", action="store_true")
     d.set_defaults(func=_cmd_demo)
     r = sub.add_parser("run", help="run a scenario file through the model and check its expectations")
-    r.add_argument("file")
+    r.add_argument("files", nargs="+", metavar="FILE")
     r.add_argument("--browser", choices=BROWSERS, default="chromium")
     r.add_argument("--out", help="write the results file (scenario-format RESULT shape) here")
     r.add_argument("-v", "--verbose", action="store_true")
