@@ -8,7 +8,7 @@ Each file is checked twice:
   - `"expect_requests": [...]` on a step: the exact list of requests the browser must send in
     that step, each `{"host", "method", "path"?, "headers"?: {name: value|null}, "absent"?: [names]}`
     (`null`: present with any value). Placeholders ({A}, {B_PORT}, ...) are allowed in values.
-* its behaviour: for every profile a scenario applies to, the scenarios are written to a
+* its behaviour: for each profile, the scenarios of all files that apply to it are written to one
   temporary file and run with `python -m corssim run FILE --browser X --out OUT.json` in a
   subprocess; the exit status must be 0 (every `expect` block met), the results file must have
   the RESULT shape, and every `expect_requests` list must match the RESULT's `server_log`.
@@ -313,40 +313,47 @@ def test_log_matcher_reports_differences() -> None:
     assert substitute("{A}/x:{B_PORT}", DEFAULT_HOSTS) == "http://127.0.0.1:8801/x:8802"
 
 
-def _applicable(data: Mapping[str, Any], browser: str) -> dict[str, Any]:
-    out = {k: v for k, v in data.items() if k != "scenarios"}
-    out["scenarios"] = [sc for sc in data["scenarios"] if browser in sc.get("browsers", BROWSERS)]
-    return out
+def _applicable(data: Mapping[str, Any], browser: str) -> list[dict[str, Any]]:
+    return [sc for sc in data["scenarios"] if browser in sc.get("browsers", BROWSERS)]
 
 
-_CASES = [(p, b) for p in FILES for b in BROWSERS if _applicable(_load(p), b)["scenarios"]]
-
-
-@pytest.mark.parametrize("path,browser", _CASES, ids=[f"{p.stem}-{b}" for p, b in _CASES])
-def test_scenario_file_runs(path: Path, browser: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("browser", BROWSERS)
+def test_suite_runs_under_profile(browser: str, tmp_path: Path) -> None:
+    """Every scenario that applies to `browser`, from all files, in one `corssim run` (one
+    subprocess per profile keeps the suite fast); failures name the file and the scenario."""
     pytest.importorskip("corssim.scenario", reason="corssim run is not there yet")
-    data = _applicable(_load(path), browser)
-    scenario_file = tmp_path / path.name
+    origin_file: dict[str, str] = {}
+    scenarios: list[dict[str, Any]] = []
+    for p in FILES:
+        for sc in _applicable(_load(p), browser):
+            origin_file[sc["id"]] = p.name
+            scenarios.append(sc)
+    data = {"scenarios": scenarios}
+    scenario_file = tmp_path / f"suite-{browser}.json"
     scenario_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     out = tmp_path / "results.json"
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     proc = subprocess.run(
         [sys.executable, "-m", "corssim", "run", str(scenario_file), "--browser", browser, "--out", str(out)],
-        capture_output=True, text=True, timeout=120, env=env,
+        capture_output=True, text=True, timeout=300, env=env,
     )
     problems: list[str] = []
     if proc.returncode != 0:
-        problems.append(f"corssim run exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
+        failing = [line for line in proc.stdout.splitlines() if not line.startswith("ok ")]
+        failing = [f"{line}  [{origin_file[line.split()[1]]}]" if line.startswith("FAIL ") else line
+                   for line in failing]
+        problems.append(f"corssim run exited {proc.returncode}:\n" + "\n".join(failing) + proc.stderr)
     assert out.exists(), proc.stdout + proc.stderr
     results = json.loads(out.read_text(encoding="utf-8"))
     assert results["browser"] == browser
     hosts = results["hosts"]
     assert set(DEFAULT_HOSTS) <= set(hosts)
     records = results["results"]
-    expected_steps = [(sc["id"], j) for sc in data["scenarios"] for j in range(len(sc["steps"]))]
+    expected_steps = [(sc["id"], j) for sc in scenarios for j in range(len(sc["steps"]))]
     assert [(r["id"], r["step"]) for r in records] == expected_steps
     for rec in records:
         assert _RESULT_KEYS <= set(rec), rec["id"]
+        assert rec["browser"] == browser
         assert rec["outcome"] in ("ok", "network_error")
         assert rec["response_type"] in _RESPONSE_TYPES
         assert isinstance(rec["preflight_sent"], bool)
@@ -356,12 +363,12 @@ def test_scenario_file_runs(path: Path, browser: str, tmp_path: Path) -> None:
             assert {"host", "method", "path", "headers"} <= set(entry)
             assert _is_pairs(entry["headers"])
     by_step = {(r["id"], r["step"]): r for r in records}
-    for sc in data["scenarios"]:
+    for sc in scenarios:
         shosts = dict(hosts)
         shosts.update(sc.get("hosts") or {})
         for j, st in enumerate(sc["steps"]):
             if "expect_requests" in st:
                 want = substitute(st["expect_requests"], shosts)
                 for m in log_mismatches(want, by_step[(sc["id"], j)]["server_log"]):
-                    problems.append(f"{sc['id']} step {j}: {m}")
+                    problems.append(f"{sc['id']} step {j} [{origin_file[sc['id']]}]: {m}")
     assert problems == [], "\n".join(problems)
