@@ -109,3 +109,17 @@ def test_async_page_through_asgi_and_function() -> None:
         return outs
 
     assert asyncio.run(go()) == ["ok", "ok"]
+
+
+def test_bench_script_runs_and_checks_verdicts(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "bench_backends.py"
+    spec = importlib.util.spec_from_file_location("bench_backends", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(["--n", "8", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "vs fake" in out and "ASGI, sync handle" in out and "WSGI, inline" in out

@@ -1,0 +1,169 @@
+"""Simulations per second through each back-end, as ratios to the declarative fake server.
+
+    .venv/bin/python bench/bench_backends.py [--n 300] [--repeat 3] [--live] [--frameworks]
+
+One simulation is one `page.fetch` in a fresh Page (so preflighted requests really preflight),
+cycling through four requests against the same small CORS policy (tests/backends/refapp.py):
+a simple GET, a JSON POST and a PUT with Authorization (both preflighted), and a GET from a
+disallowed origin. Every back-end serves the same policy; the verdicts are checked to be equal
+before timing. Each row is warmed up, then the best of `--repeat` runs of `--n` simulations.
+
+Rows: fake rules; plain function; WSGI app (on the bounded worker thread, and inline with
+timeout=None); ASGI app (sync `handle` on the private loop, and `afetch` inside one event loop);
+with --live, the WSGI app behind a real socket (wsgiref on 127.0.0.1); with --frameworks, the same
+policy written with Starlette's CORSMiddleware and with Flask + flask-cors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "backends"))
+
+import refapp  # noqa: E402
+
+import corssim  # noqa: E402
+from corssim.backends import ASGIServer, FunctionServer, LiveServer, WSGIServer, serve_wsgi  # noqa: E402
+
+API = refapp.API
+REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
+    (refapp.ALLOWED, f"{API}/data", {}),
+    (refapp.ALLOWED, f"{API}/data", {"method": "POST", "headers": {"Content-Type": "application/json"}, "body": "{}"}),
+    (refapp.ALLOWED, f"{API}/data", {"method": "PUT", "headers": {"Authorization": "Bearer t"}}),
+    ("https://evil.example", f"{API}/data", {}),
+]
+
+
+def run_sync(server: Any, n: int) -> list[str]:
+    out = []
+    for i in range(n):
+        origin, url, init = REQUESTS[i % len(REQUESTS)]
+        out.append(corssim.Page(origin, server=server).fetch(url, **init).outcome)
+    return out
+
+
+def run_async(server: Any, n: int) -> list[str]:
+    async def go() -> list[str]:
+        out = []
+        for i in range(n):
+            origin, url, init = REQUESTS[i % len(REQUESTS)]
+            out.append((await corssim.Page(origin, server=server).afetch(url, **init)).outcome)
+        return out
+
+    return asyncio.run(go())
+
+
+def best_rate(fn: Callable[[int], list[str]], n: int, repeat: int) -> tuple[float, list[str]]:
+    best = float("inf")
+    outcomes: list[str] = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        outcomes = fn(n)
+        best = min(best, time.perf_counter() - t0)
+    return n / best, outcomes
+
+
+def framework_servers() -> list[tuple[str, Callable[[int], list[str]]]]:
+    rows: list[tuple[str, Callable[[int], list[str]]]] = []
+    try:
+        from starlette.applications import Starlette
+        from starlette.middleware import Middleware
+        from starlette.middleware.cors import CORSMiddleware
+        from starlette.responses import PlainTextResponse
+        from starlette.routing import Route
+
+        async def data(request: Any) -> PlainTextResponse:
+            return PlainTextResponse("hello")
+
+        st = Starlette(routes=[Route("/data", data, methods=["GET", "POST", "PUT"])], middleware=[Middleware(
+            CORSMiddleware, allow_origins=[refapp.ALLOWED], allow_methods=["GET", "POST", "PUT"],
+            allow_headers=["Content-Type", "Authorization"])])
+        s = ASGIServer(st)
+        rows.append(("Starlette CORSMiddleware (ASGI handle)", lambda n: run_sync(s, n)))
+    except ImportError as e:
+        print(f"starlette row skipped: {e}")
+    try:
+        from flask import Flask
+        from flask_cors import CORS
+
+        fl = Flask("bench")
+
+        @fl.route("/data", methods=["GET", "POST", "PUT"])
+        def fdata() -> str:
+            return "hello"
+
+        CORS(fl, origins=[refapp.ALLOWED])
+        w = WSGIServer(fl)
+        rows.append(("Flask + flask-cors (WSGI)", lambda n: run_sync(w, n)))
+    except ImportError as e:
+        print(f"flask row skipped: {e}")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", type=int, default=300)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--live", action="store_true", help="also time a real socket (wsgiref on 127.0.0.1)")
+    p.add_argument("--frameworks", action="store_true", help="also time Starlette and Flask apps")
+    args = p.parse_args(argv)
+
+    fake = corssim.FakeServer(refapp.rules())
+    fn = FunctionServer(refapp.function_app)
+    wsgi = WSGIServer(refapp.wsgi_app)
+    wsgi_inline = WSGIServer(refapp.wsgi_app, timeout=None)
+    asgi = ASGIServer(refapp.asgi_app)
+    rows: list[tuple[str, Callable[[int], list[str]]]] = [
+        ("fake rules (FakeServer)", lambda n: run_sync(fake, n)),
+        ("function (FunctionServer)", lambda n: run_sync(fn, n)),
+        ("WSGI, bounded worker thread", lambda n: run_sync(wsgi, n)),
+        ("WSGI, inline (timeout=None)", lambda n: run_sync(wsgi_inline, n)),
+        ("ASGI, sync handle (private loop)", lambda n: run_sync(asgi, n)),
+        ("ASGI, await afetch (one loop)", lambda n: run_async(ASGIServer(refapp.asgi_app), n)),
+    ]
+    if args.frameworks:
+        rows += framework_servers()
+
+    print(f"{args.n} simulations per run, best of {args.repeat}; mix: simple GET, JSON POST (preflight), "
+          f"PUT+Authorization (preflight), disallowed-origin GET")
+    results: list[tuple[str, float]] = []
+    reference: list[str] | None = None
+
+    def measure(name: str, f: Callable[[int], list[str]]) -> None:
+        nonlocal reference
+        f(max(4, args.n // 10))  # warm-up: URL-parse caches, imports, the private loop, the worker thread
+        rate, outcomes = best_rate(f, args.n, args.repeat)
+        if reference is None:
+            reference = outcomes
+        elif outcomes != reference[: len(outcomes)]:
+            raise SystemExit(f"{name}: verdicts differ from the fake server's")
+        results.append((name, rate))
+
+    for name, f in rows:
+        measure(name, f)
+    if args.live:
+        with serve_wsgi(refapp.wsgi_app, max_seconds=600) as url:
+            live = LiveServer(url, timeout=5)
+            measure("live HTTP (wsgiref on 127.0.0.1)", lambda n: run_sync(live, n))
+            live.close()
+
+    base = results[0][1]
+    width = max(len(n) for n, _ in results)
+    print(f"{'back-end':<{width}}  {'sims/s':>9}  {'vs fake':>8}")
+    for name, rate in results:
+        print(f"{name:<{width}}  {rate:9.0f}  {rate / base:8.2f}")
+    for s in (fn, wsgi, wsgi_inline, asgi):
+        s.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
