@@ -324,10 +324,9 @@ class _Gen:
 
     @staticmethod
     def needs_preflight_guess(method: str, headers: Sequence[Pair]) -> bool:
-        """Only shapes the server's answers (add OPTIONS rules or not); the model decides."""
-        safe = {"accept", "accept-language", "content-language", "content-type", "range"}
-        return (_Gen.wire_method(method) not in ("GET", "HEAD", "POST")
-                or any(n.lower() not in safe for n, _ in headers))
+        """Only shapes the server's answers (add OPTIONS rules or not); the model decides. Any
+        header may need one (a safelisted name with an unsafe value does)."""
+        return _Gen.wire_method(method) not in ("GET", "HEAD", "POST") or bool(headers)
 
     def credentials(self) -> str | None:
         c = self.pick((None, "omit", "same-origin", "include", "include"))
