@@ -5,6 +5,7 @@
     ASGIServer(app)              an ASGI app in-process (Starlette, FastAPI); ahandle() and handle()
     LiveServer(base_url)         a real HTTP server at a URL, over httpx
     as_server(thing)             picks one of these for an app, a callable, a URL or a server
+    serve_wsgi(app), serve_asgi(app)   a real server on a free 127.0.0.1 port, for tests
 
 Every adapter keeps the response header list exactly (order, case, repeats), never follows
 redirects, and turns what goes wrong into `TransportError(FaultKind..., detail)`; an app that
@@ -19,7 +20,7 @@ from typing import Any, Union
 from corssim.backends._common import AppErrorResponse, AppErrors
 from corssim.backends.asgi import ASGIServer
 from corssim.backends.function import FunctionServer
-from corssim.backends.live import LiveServer, serve_wsgi
+from corssim.backends.live import LiveServer, serve_asgi, serve_wsgi
 from corssim.backends.wsgi import WSGIServer
 from corssim.http import AsyncServer, Server
 
@@ -32,6 +33,7 @@ __all__ = [
     "WSGIServer",
     "as_server",
     "detect_kind",
+    "serve_asgi",
     "serve_wsgi",
 ]
 

@@ -10,8 +10,9 @@ and `Content-Length` only when absent). Redirects are never followed here: corss
 itself. The response header list keeps order, case and repeats; the body is decoded from its
 `Content-Encoding` as the browser would before the page reads it.
 
-`serve_wsgi(app)` runs a WSGI app on a free loopback port in a thread that stops by itself, for
-tests that want a real socket between corssim and the app.
+`serve_wsgi(app)` (wsgiref) and `serve_asgi(app)` (uvicorn, when installed) run an app on a free
+loopback port in a thread that stops by itself, for tests that want a real socket and a real
+server between corssim and the app.
 """
 
 from __future__ import annotations
@@ -22,19 +23,27 @@ import socket
 import socketserver
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer as _WsgirefServer, make_server
 
 from corssim.backends._common import DEFAULT_MAX_HEADER_BYTES, DEFAULT_TIMEOUT, check_response_headers, wire_headers
 from corssim.errors import ServerError
 from corssim.http import FaultKind, HttpRequest, HttpResponse, TransportError
-from corssim.url import parse
+from corssim.origin import origin_of
+from corssim.url import ParsedURL, parse
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["LiveServer", "serve_wsgi"]
+__all__ = ["LiveServer", "serve_asgi", "serve_wsgi"]
+
+
+def _check_base(base_url: str) -> ParsedURL:
+    u = parse(base_url)
+    if u.scheme not in ("http", "https"):
+        raise ServerError(f"LiveServer needs an http(s) base URL, got {base_url!r}")
+    return u
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -90,6 +99,8 @@ class LiveServer:
         timeout: seconds for each network wait (connect, each read, each write) and for the whole
             body; going over is a `TIMEOUT` fault.
         send_simulated_host: send the simulated `Host` (default); False sends the real one.
+        hosts: simulated origin -> real base URL, for pages that reach several servers (a redirect
+            to another host, scenario hosts A/B/C); origins not listed go to `base_url`.
         verify: TLS verification for an https `base_url` (as httpx takes it).
         max_header_bytes: the browser's limit on the response head (Chromium: 256 KiB). httpx
             itself refuses a head over 100 KiB, which then reports `HEADERS_TOO_LARGE` too.
@@ -103,10 +114,13 @@ class LiveServer:
         send_simulated_host: bool = True,
         verify: Any = True,
         max_header_bytes: int | None = DEFAULT_MAX_HEADER_BYTES,
+        hosts: Mapping[str, str] | None = None,
     ) -> None:
-        u = parse(base_url)
-        if u.scheme not in ("http", "https"):
-            raise ServerError(f"LiveServer needs an http(s) base URL, got {base_url!r}")
+        u = _check_base(base_url)
+        self._hosts: dict[str, tuple[ParsedURL, str]] = {}
+        for origin, real in (hosts or {}).items():
+            ru = _check_base(real)
+            self._hosts[origin_of(origin).serialize()] = (ru, ru.pathname.rstrip("/"))
         given: object = timeout
         if not isinstance(given, (int, float)) or not given > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
@@ -130,16 +144,17 @@ class LiveServer:
         import httpx
 
         t = parse(request.url)
-        target = self._prefix + (t.pathname or "/") + t.search
+        base, prefix = self._hosts.get(origin_of(request.url).serialize(), (self._base, self._prefix))
+        target = prefix + (t.pathname or "/") + t.search
         url = httpx.URL(
-            scheme=self._base.scheme,
-            host=self._base.hostname.strip("[]"),
-            port=self._base.port,
+            scheme=base.scheme,
+            host=base.hostname.strip("[]"),
+            port=base.port,
             raw_path=target.encode("ascii", "strict"),
         )
         pairs = wire_headers(request)
         if not self.send_simulated_host:
-            pairs = [(n, self._base.host) if n.lower() == "host" else (n, v) for n, v in pairs]
+            pairs = [(n, base.host) if n.lower() == "host" else (n, v) for n, v in pairs]
         return httpx.Request(
             request.method,
             url,
@@ -272,8 +287,7 @@ def serve_wsgi(app: Any, *, host: str = "127.0.0.1", port: int = 0, max_seconds:
     The server runs in a daemon thread, stops when the block ends, and stops by itself after
     `max_seconds` whatever happens. Only loopback addresses are accepted.
     """
-    if not (host.startswith("127.") or host in ("::1", "localhost")):
-        raise ValueError(f"serve_wsgi binds loopback addresses only, got {host!r}")
+    _check_loopback(host)
     server = make_server(host, port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
     server.timeout = 1.0
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
@@ -289,3 +303,48 @@ def serve_wsgi(app: Any, *, host: str = "127.0.0.1", port: int = 0, max_seconds:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5.0)
+
+
+def _check_loopback(host: str) -> None:
+    if not (host.startswith("127.") or host in ("::1", "localhost")):
+        raise ValueError(f"test servers bind loopback addresses only, got {host!r}")
+
+
+@contextlib.contextmanager
+def serve_asgi(app: Any, *, host: str = "127.0.0.1", max_seconds: float = 300.0,
+               startup_timeout: float = 10.0) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on `host` (loopback) at a free port; yields its base URL.
+
+    uvicorn runs in a daemon thread with lifespan events on "auto"; it stops when the block ends
+    and by itself after `max_seconds`. Needs `uvicorn` (the `frameworks` extra).
+    """
+    _check_loopback(host)
+    try:
+        import uvicorn
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ServerError("serve_asgi needs uvicorn: pip install uvicorn") from e
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="auto", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="corssim-serve-asgi")
+    thread.start()
+    watchdog = threading.Timer(max_seconds, lambda: setattr(server, "should_exit", True))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        end = time.monotonic() + startup_timeout
+        while not server.started and thread.is_alive() and time.monotonic() < end:
+            time.sleep(0.01)
+        if not server.started:
+            raise ServerError(f"uvicorn did not start within {startup_timeout} s")
+        shown = f"[{host}]" if ":" in host else host
+        yield f"http://{shown}:{port}"
+    finally:
+        watchdog.cancel()
+        server.should_exit = True
+        thread.join(timeout=10.0)
+        sock.close()

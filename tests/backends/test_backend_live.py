@@ -228,3 +228,19 @@ def test_bad_base_url_and_timeout_are_refused() -> None:
         LiveServer("ftp://127.0.0.1/")
     with pytest.raises(ValueError):
         LiveServer("http://127.0.0.1:1", timeout=0)
+
+
+def test_hosts_map_each_simulated_origin_to_its_real_server() -> None:
+    redirect = b"HTTP/1.1 302 Found\r\nLocation: https://other.example/next\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 0\r\n\r\n"
+    final = b"HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 4\r\n\r\ndone"
+    with raw_server(send_bytes(redirect)) as a, raw_server(send_bytes(final)) as b:
+        live = LiveServer(a.base_url, hosts={"https://other.example": b.base_url + "/b"})
+        import corssim
+
+        r = corssim.Page("https://app.example", server=live).fetch("https://api.example.com/start")
+        live.close()
+        assert r.ok and r.body == "done"
+        assert len(a.requests) == 1 and len(b.requests) == 1
+        assert a.requests[0].startswith(b"GET /start HTTP/1.1\r\nHost: api.example.com\r\n")
+        assert b.requests[0].startswith(b"GET /b/next HTTP/1.1\r\nHost: other.example\r\n")
+        assert b"\r\nOrigin: null\r\n" in b.requests[0]  # cross-origin redirect taints the origin

@@ -208,3 +208,44 @@ def test_readme_snippet(cors_page: Any) -> None:
     page = cors_page(api, origin="https://app.example")
     corssim.assert_allowed(page.fetch("https://api.example.com/items", method="PUT", headers={"Authorization": "Bearer t"}))
     corssim.assert_blocked(page.fetch("https://api.example.com/items", credentials="include"))
+
+
+# --- the same app behind a real server ----------------------------------------------------------
+
+
+def test_same_verdicts_in_process_and_behind_uvicorn() -> None:
+    """The Starlette app through ASGIServer and through uvicorn on 127.0.0.1 (LiveServer) gives
+    the same verdicts and the same CORS headers."""
+    pytest.importorskip("uvicorn")
+    from corssim.backends import LiveServer, serve_asgi
+
+    cases: list[tuple[str, dict[str, Any]]] = [
+        (APP_ORIGIN, {}),
+        (EVIL, {}),
+        (APP_ORIGIN, {"method": "POST", "headers": {"Content-Type": "application/json"}, "body": "{}"}),
+        (APP_ORIGIN, {"method": "PUT", "headers": {"Authorization": "Bearer t"}}),
+        (EVIL, {"method": "PUT", "headers": {"Authorization": "Bearer t"}}),
+        (APP_ORIGIN, {"credentials": "include"}),
+        (APP_ORIGIN, {"method": "DELETE"}),
+    ]
+    app = make_app(**ALLOW_LIST)
+
+    def run(server: Any) -> list[tuple[Any, ...]]:
+        out = []
+        for origin, init in cases:
+            r = corssim.Page(origin, server=server).fetch(f"{API}/items", **init)
+            cors = [
+                tuple((n.lower(), v) for n, v in e.response.headers if n.lower().startswith("access-control-"))
+                for e in r.exchanges if e.response is not None
+            ]
+            out.append((r.outcome, r.reason, r.status, r.body, cors))
+        return out
+
+    in_process = run(ASGIServer(app))
+    with serve_asgi(app, max_seconds=60) as url:
+        live = LiveServer(url, timeout=5)
+        behind_uvicorn = run(live)
+        live.close()
+    assert [o[0] for o in in_process] == ["ok", "network_error", "ok", "ok", "network_error", "network_error",
+                                          "network_error"]
+    assert behind_uvicorn == in_process
