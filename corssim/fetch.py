@@ -125,9 +125,11 @@ def fetch_flow(req: Request, env: Env) -> Flow:
     url_list: list[str] = [req.url]
     method = req.method
     headers = req.headers
+    entries = req.entries
     body = req.body
     tainting = "basic"
     cred = req.credentials_included
+    chain_start = 0  # where Sec-Fetch-Site starts looking (Chromium restarts on a preflighted hop)
 
     def result(outcome: str, response: PageResponse | None, failure: Failure | None) -> Result:
         return Result(
@@ -191,7 +193,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
             return fail(Reason.CORS_DISABLED_SCHEME, value=scheme, anchor="fetch#concept-main-fetch")
         else:
             tainting = "cors"
-            unsafe_names = H.cors_unsafe_request_header_names(headers, p)
+            unsafe_names = H.cors_unsafe_request_header_names(entries if p.safelist_per_entry else headers, p)
             safelisted = H.is_cors_safelisted_method(method)
             needs_preflight_class = req.use_cors_preflight or not safelisted or bool(unsafe_names)
             t.note("fetch#cors-safelisted-method", "method", "safelisted" if safelisted else "not safelisted",
@@ -202,7 +204,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                    "CORS with preflight" if needs_preflight_class else "CORS, no preflight (simple request)",
                    url=current, use_cors_preflight_flag=req.use_cors_preflight)
 
-        site = sec_fetch_site(req.origin, url_list)
+        site = sec_fetch_site(req.origin, url_list[chain_start:])
         referrer = referrer_for(env.page_url, env.page_origin, current, req.referrer_policy)
         cache_origin = serialized_origin if p.cache_model == "entries" else env.page_origin.serialize()
         key = CacheKey(env.partition, cache_origin, current)
@@ -221,12 +223,24 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                    missing_method=method if lk.missing_method else "",
                    missing_headers=",".join(lk.missing_headers), erased=lk.erased)
             if lk.preflight_needed:
+                pre_origin = serialized_origin
+                pre_site = site
+                skip_check = False
+                if after_redirect and p.sec_fetch_site_reset_on_preflight_restart:
+                    chain_start = len(url_list) - 1
+                    site = pre_site = sec_fetch_site(req.origin, [current])
+                if p.preflight_sec_fetch_site_current_only:
+                    pre_site = sec_fetch_site(req.origin, [current])
+                if p.preflight_origin_untainted and serialized_origin == "null":
+                    # Firefox: the preflight is a new channel for the page's own principal
+                    pre_origin = req.origin.serialize()
+                    skip_check = same_origin(req.origin, cur_origin)
                 pre = HttpRequest(
                     method="OPTIONS",
                     url=current,
                     headers=preflight_request_headers(profile=p, url=current, method=method,
-                                                      unsafe_names=unsafe_names, origin_header=serialized_origin,
-                                                      site=site, referrer=referrer, after_redirect=after_redirect),
+                                                      unsafe_names=unsafe_names, origin_header=pre_origin,
+                                                      site=pre_site, referrer=referrer, after_redirect=after_redirect),
                 )
                 answer = yield pre
                 if isinstance(answer, NetworkFault):
@@ -239,7 +253,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                 t.exchanges.append(Exchange(kind=ExchangeKind.PREFLIGHT, request=pre, response=answer))
                 rh = _trim(answer.headers)
                 v = validate_preflight_response(
-                    status=answer.status, headers=rh, serialized_origin=serialized_origin,
+                    status=answer.status, headers=rh, serialized_origin=pre_origin, skip_cors_check=skip_check,
                     credentials_include=cred, method=method, unsafe_names=unsafe_names,
                     request_header_order=[n.lower() for n, _ in headers if n.lower() in unsafe_names],
                     use_cors_preflight=req.use_cors_preflight, profile=p,
@@ -365,8 +379,10 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                 body = None
                 for n in ("Content-Encoding", "Content-Language", "Content-Location", "Content-Type"):
                     headers = headers.delete(n)
+                    entries = entries.delete(n)
             if not same_origin(cur_origin, loc_origin) and headers.contains("Authorization"):
                 headers = headers.delete("Authorization")
+                entries = entries.delete("Authorization")
                 t.note("fetch#concept-http-redirect-fetch", "redirect", "Authorization removed (cross-origin hop)")
             url_list.append(loc_href)
             t.note("fetch#concept-http-redirect-fetch", "redirect", f"follow {status} to {loc_href}", status=status,

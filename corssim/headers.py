@@ -408,8 +408,11 @@ def cors_unsafe_request_header_names(
         else:
             potentially.append(name)
             size += len(value)
-    if size > 1024:
+    limit = 1024 if profile is None else profile.safelist_total_limit
+    if limit is not None and size > limit:
         unsafe.extend(potentially)
+    if profile is not None and not profile.acrh_deduplicated:
+        return sorted(n.lower() for n in unsafe)
     return sorted({n.lower() for n in unsafe})
 
 

@@ -32,11 +32,22 @@ class Profile:
     non_ascii_unsafe_in_safelisted: bool = False
     #: Chromium parses Range on the lower-cased value
     range_case_insensitive: bool = False
+    #: past this many bytes of safelisted values, they all count as unsafe (None: no limit)
+    safelist_total_limit: int | None = 1024
+    #: classify each header the script appended on its own, before repeats are combined
+    #: (Firefox: two Accept lines of 120 bytes each stay safelisted)
+    safelist_per_entry: bool = False
+    #: Access-Control-Request-Headers lists each name once (Firefox repeats a name set twice)
+    acrh_deduplicated: bool = True
+    #: a Content-Type set twice goes out with the last value only (Firefox), not combined
+    content_type_last_wins: bool = False
     # --- preflight validation --------------------------------------------------------------
     #: `Access-Control-Allow-Headers: *` (no credentials) also covers Authorization
     wildcard_covers_authorization: bool = False
     #: WebKit checks the preflight status before the CORS check (only changes the reason)
     preflight_status_checked_first: bool = False
+    #: the header named in a "not allowed" error is the first in request order, not sorted order
+    report_first_disallowed_in_request_order: bool = False
     #: Firefox: more than one Access-Control-Allow-Origin line is its own error
     multiple_acao_lines_error: bool = False
     #: Chromium: an empty element in Access-Control-Expose-Headers voids the whole list
@@ -63,6 +74,15 @@ class Profile:
     cache_erase_unsatisfying: bool = False
     #: WebKit stores the preflight result before checking methods and headers
     cache_store_before_validation: bool = False
+    # --- redirects -------------------------------------------------------------------------
+    #: a preflight after a tainting redirect carries, and is checked against, the page's real
+    #: origin (Firefox), and is not CORS-checked at all when it goes to the page's own origin
+    preflight_origin_untainted: bool = False
+    #: Sec-Fetch-Site of a preflight looks at its own URL only (Firefox: a new channel)
+    preflight_sec_fetch_site_current_only: bool = False
+    #: a redirect that needs a new preflight restarts the request, so Sec-Fetch-Site of both
+    #: looks at the new URL only (Chromium's CorsURLLoader restart)
+    sec_fetch_site_reset_on_preflight_restart: bool = False
     # --- wire ------------------------------------------------------------------------------
     #: Sec-Fetch-* headers are sent again on the request after a redirect (not WebKit)
     sec_fetch_after_redirect: bool = True
@@ -89,6 +109,8 @@ PROFILES: dict[str, Profile] = {
         range_case_insensitive=True,
         wildcard_covers_authorization=True,
         aceh_empty_element_fails=True,
+        report_first_disallowed_in_request_order=True,
+        sec_fetch_site_reset_on_preflight_restart=True,
         max_age_parser="chromium",
         max_age_cap=7200,
         cache_model="replace",
@@ -97,13 +119,19 @@ PROFILES: dict[str, Profile] = {
         cache_size=1024,
         cache_max_url_length=1024,
         cache_erase_unsatisfying=True,
-        user_agent="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
         network_error_message="Failed to fetch",
     ),
     "firefox": Profile(
         name="firefox",
         label="Firefox 153 ESR",
         non_ascii_unsafe_in_safelisted=True,
+        safelist_total_limit=None,
+        safelist_per_entry=True,
+        acrh_deduplicated=False,
+        content_type_last_wins=True,
+        preflight_origin_untainted=True,
+        preflight_sec_fetch_site_current_only=True,
         wildcard_covers_authorization=True,
         multiple_acao_lines_error=True,
         max_age_parser="firefox",
@@ -113,7 +141,7 @@ PROFILES: dict[str, Profile] = {
         cached_wildcard_honoured=False,
         cache_size=100,
         user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0",
-        accept_language="en-US,en;q=0.5",
+        accept_language="en-US,en;q=0.9",
         accept_encoding="gzip, deflate, br, zstd",
         network_error_message="NetworkError when attempting to fetch resource.",
     ),

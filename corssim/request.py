@@ -67,6 +67,8 @@ class Request:
     url: str
     origin: Origin
     headers: Headers
+    #: the headers as the script appended them, repeats not combined (what Firefox classifies)
+    entries: Headers
     body: Body | None
     mode: str
     credentials: str
@@ -138,11 +140,12 @@ def _header_pairs(raw: object) -> Union[list[tuple[str, str]], Rejection]:
 
 def _fill_headers(
     pairs: list[tuple[str, str]], mode: str, profile: Profile
-) -> Union[tuple[list[tuple[str, str]], list[tuple[str, str, str]]], Rejection]:
+) -> Union[tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str, str]]], Rejection]:
     """fetch#concept-headers-fill with guard "request" or "request-no-cors": invalid names and
     values throw; forbidden headers are ignored; repeated names are combined with ", " (what the
     engines put on the wire); for no-cors only safelisted no-CORS headers survive."""
     kept: list[tuple[str, str]] = []
+    entries: list[tuple[str, str]] = []
     dropped: list[tuple[str, str, str]] = []
     for name, value in pairs:
         value = H.normalize_header_value(value)
@@ -156,6 +159,8 @@ def _fill_headers(
         low = name.lower()
         idx = next((i for i, (n, _) in enumerate(kept) if n.lower() == low), None)
         combined = value if idx is None else f"{kept[idx][1]}, {value}"
+        if idx is not None and low == "content-type" and profile.content_type_last_wins:
+            combined = value
         if mode == "no-cors":
             # fetch#concept-headers-append for guard "request-no-cors"
             if not H.is_no_cors_safelisted_request_header_name(name) or not H.is_cors_safelisted_request_header(
@@ -163,11 +168,12 @@ def _fill_headers(
             ):
                 dropped.append((name, value, "not allowed in no-cors mode (fetch#concept-headers-append)"))
                 continue
+        entries.append((name, value))
         if idx is None:
             kept.append((name, value))
         else:
             kept[idx] = (kept[idx][0], combined)
-    return kept, dropped
+    return kept, entries, dropped
 
 
 def build_request(
@@ -240,18 +246,22 @@ def build_request(
     filled = _fill_headers(pairs, mode, profile)
     if isinstance(filled, Rejection):
         return filled
-    kept, dropped = filled
+    kept, entries, dropped = filled
     hl = Headers(tuple(kept))
+    # xhr#the-setrequestheader()-method combines repeats into one entry as it goes
+    he = hl if api == "xhr" else Headers(tuple(entries))
     if body_value is not None and not hl.contains("Content-Type"):
         implied = body_value.implied_content_type()
         if implied is not None:
             hl = hl.append("Content-Type", implied)
+            he = he.append("Content-Type", implied)
     return Request(
         api=api,
         method=method,
         url=href,
         origin=origin,
         headers=hl,
+        entries=he,
         body=body_value,
         mode=mode,
         credentials=credentials,

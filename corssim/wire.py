@@ -93,7 +93,8 @@ def actual_request_headers(
     out: list[tuple[str, str]] = [("Host", _url.host_header(url)), ("Connection", "keep-alive")]
     if body_length is not None:
         out.append(("Content-Length", str(body_length)))
-    out.append(("User-Agent", profile.user_agent))
+    if not author_headers.contains("User-Agent"):
+        out.append(("User-Agent", profile.user_agent))
     if not author_headers.contains("Accept"):
         out.append(("Accept", "*/*"))
     out.extend((n, _on_wire(v, profile)) for n, v in author_headers)
