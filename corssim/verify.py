@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -65,6 +66,20 @@ def _header(headers: Iterable[Sequence[str]], name: str) -> str | None:
     low = name.lower()
     values = [v for n, v in headers if n.lower() == low]
     return ", ".join(values) if values else None
+
+
+_BOUNDARY = re.compile(r"(?i)^(\s*multipart/form-data\s*;.*?boundary=)([^;,\s]+)(.*)$")
+
+
+def _mask_boundary(value: str | None, other: str | None) -> tuple[str | None, str | None]:
+    """FormData boundaries are random in engines: when both sides send multipart/form-data with a
+    boundary, compare everything but the boundary itself."""
+    if value is None or other is None:
+        return value, other
+    a, b = _BOUNDARY.match(value), _BOUNDARY.match(other)
+    if a is None or b is None:
+        return value, other
+    return a.group(1) + "<boundary>" + a.group(3), b.group(1) + "<boundary>" + b.group(3)
 
 
 def _page_set_headers(step_init: Mapping[str, Any] | None) -> list[str]:
@@ -131,6 +146,8 @@ def compare(engine_results: Mapping[str, Any], model_results: Mapping[str, Any],
             for name in names:
                 ev = _header(er.get("headers") or [], name)
                 mv = _header(mr.get("headers") or [], name)
+                if name.lower() == "content-type":
+                    ev, mv = _mask_boundary(ev, mv)
                 if ev != mv:
                     out.append(Difference(sid, step, f"server_log[{i}].headers.{name}", ev, mv))
     return out

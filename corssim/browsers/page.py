@@ -13,7 +13,8 @@ __all__ = ["PAGE_HTML"]
 # JSON from the harness -> fetch()/XHR; what comes back is only what a page script can observe.
 PAGE_JS = r"""
 "use strict";
-const RUN = new URLSearchParams(location.search).get("run");
+// The run token travels in the fragment, so that the page URL (and so Referer) is just "/".
+const RUN = new URLSearchParams(location.hash.slice(1)).get("run");
 const CTL = "/__corssim/";
 
 function ctlFetch(path, body) {
@@ -39,12 +40,36 @@ function withTimeout(promise, ms) {
   return Promise.race([promise, timer]).finally(() => clearTimeout(t));
 }
 
+// A scenario body is a string, null, or {"kind": ..., "data": ..., "type": ...} (corssim.request.Body).
+function makeBody(b) {
+  if (b === null || b === undefined || typeof b === "string") return b;
+  const data = b.data === undefined ? "" : b.data;
+  switch (b.kind) {
+    case "text": return String(data);
+    case "bytes": return new TextEncoder().encode(data);
+    case "urlsearchparams": return new URLSearchParams(data);
+    case "formdata": {
+      const fd = new FormData();
+      for (const [k, v] of new URLSearchParams(data)) fd.append(k, v);
+      return fd;
+    }
+    case "blob": return new Blob([data], {type: b.type || ""});
+    case "stream": {
+      const bytes = new TextEncoder().encode(data);
+      return new ReadableStream({start(c) { if (bytes.length) c.enqueue(bytes); c.close(); }});
+    }
+  }
+  throw new TypeError("corssim page: unknown body kind " + b.kind);
+}
+
 async function doFetch(step) {
   const init = Object.assign({}, step.init || {});
+  delete init.uploadListeners;
   const out = {api: "fetch", outcome: "network_error", response_type: null, status: null,
                readable_headers: {}, body: null, error: null};
   let resp;
   try {
+    if ("body" in init) init.body = makeBody(init.body);
     resp = await fetch(step.url, init);
   } catch (e) {
     out.error = errText(e);
@@ -76,6 +101,7 @@ function doXhr(step) {
       xhr.open(init.method === undefined ? "GET" : init.method, step.url, true);
       for (const [k, v] of (init.headers || [])) xhr.setRequestHeader(k, v);
       if (init.withCredentials !== undefined) xhr.withCredentials = !!init.withCredentials;
+      if (init.uploadListeners) xhr.upload.onprogress = () => {};
     } catch (e) {
       out.error = errText(e);
       resolve(out);
@@ -102,7 +128,7 @@ function doXhr(step) {
     xhr.onabort = () => { out.error = "xhr abort event"; resolve(out); };
     xhr.ontimeout = () => { out.error = "xhr timeout event"; resolve(out); };
     try {
-      xhr.send(init.body === undefined ? null : init.body);
+      xhr.send(init.body === undefined ? null : makeBody(init.body));
     } catch (e) {
       out.error = errText(e);
       resolve(out);

@@ -45,6 +45,8 @@ class _Control:
         self.steps: queue.Queue[dict[str, Any]] = queue.Queue()
         self.results: queue.Queue[dict[str, Any]] = queue.Queue()
         self._lock = threading.Lock()
+        #: while a page loads, "/" on every host is the test page (and is not logged)
+        self.serving_page = False
 
     def new_run(self) -> str:
         with self._lock:
@@ -61,7 +63,7 @@ class _Control:
                 token = part[4:]
         with self._lock:
             current, steps, results = self.token, self.steps, self.results
-        if path == "/__corssim/page":
+        if path == "/__corssim/page" or (path == "/" and self.serving_page and req.method == "GET"):
             html = PAGE_HTML.encode("utf-8").decode("latin-1")
             return Answer(status=200, headers=(("Content-Type", "text/html; charset=utf-8"),
                                                ("Cache-Control", "no-store")), body=html)
@@ -166,6 +168,15 @@ class BrowserRun:
 
     # -- one scenario -------------------------------------------------------------------------
 
+    def _open(self, url: str) -> None:
+        """Load the test page at `url` ("/" of the page host) on fresh state."""
+        assert self.engine is not None
+        self.control.serving_page = True
+        try:
+            self.engine.open(url)
+        finally:
+            self.control.serving_page = False
+
     def _wait_result(self, timeout: float) -> dict[str, Any] | None:
         assert self.engine is not None
         deadline = time.monotonic() + timeout
@@ -189,10 +200,10 @@ class BrowserRun:
         started = time.monotonic()
         self.pool.set_rules([])
         token = self.control.new_run()
-        page_url = f"{scenario.hosts[scenario.page]}/__corssim/page?run={token}"
+        page_url = f"{scenario.hosts[scenario.page]}/#run={token}"
         records: list[dict[str, Any]] = []
         try:
-            self.engine.open(page_url)
+            self._open(page_url)
         except Exception as e:  # noqa: BLE001 - an engine failure is recorded, not raised
             for step in scenario.steps:
                 records.append(_timeout_record(scenario, step, self.engine_name, f"page load failed: {e}", []))
@@ -259,7 +270,7 @@ class BrowserRun:
     def _run_until_cached(self, warm: Scenario) -> bool:
         assert self.engine is not None
         token = self.control.new_run()
-        self.engine.open(f"{warm.hosts[warm.page]}/__corssim/page?run={token}")
+        self._open(f"{warm.hosts[warm.page]}/#run={token}")
         last_preflight = False
         ok = False
         for seq, step in enumerate(warm.steps):

@@ -313,7 +313,8 @@ class ServerPool:
 
     def handle(self, req: LoggedRequest) -> Answer:
         path = req.target.split("?", 1)[0]
-        if path.startswith(CONTROL_PREFIX) or path == "/favicon.ico":
+        if path.startswith(CONTROL_PREFIX) or path == "/favicon.ico" or (
+                path == "/" and getattr(self.control, "serving_page", False)):
             handler = self.control
             answer = handler(req) if handler is not None else None
             return answer if answer is not None else Answer(status=404)

@@ -225,3 +225,17 @@ def test_verify_usage_errors_exit_2(tmp_path: Path) -> None:
     out = io.StringIO()
     assert main(["--engine", "netscape", "x.json"], stdout=out) == 2
     assert main([str(tmp_path / "missing.json"), "--engine", "chromium"], stdout=out) in (2,)
+
+
+def test_compare_masks_random_form_boundaries_only() -> None:
+    def with_ct(value: str) -> dict[str, Any]:
+        r = _rec()
+        r["server_log"] = [{"host": "B", "method": "POST", "path": "/r", "headers": [["Content-Type", value]]}]
+        return r
+
+    same = compare({"results": [with_ct("multipart/form-data; boundary=----WebKitFormBoundaryAb12")]},
+                   {"results": [with_ct("multipart/form-data; boundary=----corssim0123")]})
+    assert same == []
+    diff = compare({"results": [with_ct("multipart/form-data; boundary=x")]},
+                   {"results": [with_ct("text/plain")]})
+    assert [d.field for d in diff] == ["server_log[0].headers.Content-Type"]
