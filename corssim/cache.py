@@ -70,6 +70,8 @@ class PreflightCache:
         self.profile = profile
         self._entries: list[CacheEntry] = []  # entries model
         self._results: OrderedDict[tuple[CacheKey, bool], _Result] = OrderedDict()
+        self._memo: tuple[object, tuple[CacheEntry, ...]] | None = None
+        self._version = 0  # bumped on every change, so snapshots can be reused
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -128,6 +130,7 @@ class PreflightCache:
             return Lookup(preflight_needed=True, missing_method=self._method_needed(method, flag),
                           missing_headers=tuple(names), hit=False)
         if now >= res.expires:
+            self._version += 1
             del self._results[rkey]
             return Lookup(preflight_needed=True, missing_method=self._method_needed(method, flag),
                           missing_headers=tuple(names), hit=False, erased=True)
@@ -151,6 +154,7 @@ class PreflightCache:
         needed = missing_method or bool(missing)
         erased = False
         if needed and self.profile.cache_erase_unsatisfying:
+            self._version += 1
             del self._results[rkey]
             erased = True
         return Lookup(preflight_needed=needed, missing_method=missing_method, missing_headers=tuple(missing),
@@ -165,6 +169,7 @@ class PreflightCache:
             return Lookup(preflight_needed=True, missing_method=self._method_needed(method, flag),
                           missing_headers=tuple(names), hit=False)
         self._results.move_to_end(rkey, last=False)  # most recently used first
+        self._version += 1
         res.methods = {t: e for t, e in res.methods.items() if now < e}
         res.headers = {t: e for t, e in res.headers.items() if now < e}
         missing_method = method not in ("GET", "POST") and method not in res.methods
@@ -189,6 +194,7 @@ class PreflightCache:
         """fetch#cors-preflight-fetch-0 (final steps): remember what a preflight allowed.
         Returns False when nothing was stored (max-age 0, URL too long)."""
         p = self.profile
+        self._version += 1
         if max_age <= 0:
             return False
         if p.cache_max_url_length is not None and url_length >= p.cache_max_url_length:
@@ -236,6 +242,7 @@ class PreflightCache:
     def clear(self, key: CacheKey) -> int:
         """fetch#concept-cache-clear: drop every entry for this key (any method/header, both
         credentials flags). Returns how many were dropped."""
+        self._version += 1
         before = len(self._entries) + len(self._results)
         self._entries = [e for e in self._entries if e.key != key]
         for rkey in [k for k in self._results if k[0] == key]:
@@ -244,12 +251,16 @@ class PreflightCache:
 
     def clear_all(self) -> None:
         """Forget everything (what clearing browsing data does)."""
+        self._version += 1
         self._entries.clear()
         self._results.clear()
 
     def _purge(self, now: float) -> None:
         if self._entries:
-            self._entries = [e for e in self._entries if now < e.expires_at]
+            kept = [e for e in self._entries if now < e.expires_at]
+            if len(kept) != len(self._entries):
+                self._version += 1
+                self._entries = kept
 
     def _evict(self, now: float) -> None:
         size = self.profile.cache_size
@@ -275,6 +286,14 @@ class PreflightCache:
 
     def snapshot(self, now: float) -> tuple[CacheEntry, ...]:
         """The live entries, as values (what `Result.cache_after` holds)."""
+        state = (now, self._version)
+        if self._memo is not None and self._memo[0] == state:
+            return self._memo[1]
+        snap = self._snapshot(now)
+        self._memo = (state, snap)
+        return snap
+
+    def _snapshot(self, now: float) -> tuple[CacheEntry, ...]:
         out: list[CacheEntry] = [e for e in self._entries if now < e.expires_at]
         for (key, _), res in self._results.items():
             for m, exp in res.methods.items():
