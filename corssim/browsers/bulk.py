@@ -26,7 +26,7 @@ from typing import Any
 
 from corssim.browsers.engines import ENGINES, missing_reason
 from corssim.browsers.runner import BrowserRun
-from corssim.verify import Difference, compare, page_headers_of
+from corssim.verify import Difference, compare, not_run, page_headers_of
 
 __all__ = ["group_key", "hosts_for", "main", "run_engine", "write_conformance"]
 
@@ -80,7 +80,7 @@ def run_engine(engine: str, inputs: Sequence[tuple[str, dict[str, Any]]], outdir
     """Run every input in one launch of `engine` and compare with the model; a summary dict."""
     from corssim.scenario import parse_file, run_file
 
-    summary: dict[str, Any] = {"engine": engine, "files": [], "scenarios": 0, "steps": 0,
+    summary: dict[str, Any] = {"engine": engine, "files": [], "scenarios": 0, "steps": 0, "not_run": [],
                                "agreeing_steps": 0, "agreeing_scenarios": 0, "differences": []}
     started = time.monotonic()
     with BrowserRun(engine, step_timeout=step_timeout) as run:
@@ -96,8 +96,11 @@ def run_engine(engine: str, inputs: Sequence[tuple[str, dict[str, Any]]], outdir
             diffs = compare(real, predicted, page_headers_of(data))
             bad_steps = {(d.id, d.step) for d in diffs}
             bad_scen = {d.id for d in diffs}
-            n_scen = len(sf.scenarios)
-            n_steps = len(real["results"])
+            skipped = not_run(real)
+            skipped_scen = {i for i, _ in skipped}
+            n_scen = len(sf.scenarios) - len(skipped_scen)
+            n_steps = len(real["results"]) - len(skipped)
+            summary["not_run"] = summary.get("not_run", []) + [f"{name}:{i}" for i in sorted(skipped_scen)]
             summary["scenarios"] += n_scen
             summary["steps"] += n_steps
             summary["agreeing_steps"] += n_steps - len(bad_steps)
@@ -139,6 +142,10 @@ def _summary_md(summaries: Sequence[Mapping[str, Any]], command: str) -> str:
         lines.append(f"| {s['engine']} | {s.get('version', '')} | {s['scenarios']} | "
                      f"{s['agreeing_scenarios']} ({pct:.1f} %) | {s['steps']} | {s['agreeing_steps']} | "
                      f"{sps_text} |")
+    for s in summaries:
+        if s.get("not_run"):
+            lines += ["", f"Not run in {s['engine']} (they wait longer than a real run may): "
+                      + ", ".join(f"`{x}`" for x in s["not_run"]) + "."]
     for s in summaries:
         lines += ["", f"### {s['engine']}: differences by cause", ""]
         groups: Mapping[str, list[str]] = s.get("groups", {})

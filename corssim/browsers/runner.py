@@ -24,8 +24,9 @@ from corssim.browsers.page import PAGE_HTML
 from corssim.browsers.server import Answer, LoggedRequest, ServerPool
 from corssim.scenario import Rule, Scenario, ScenarioFile, Step, check_expect, load, parse_file
 
-__all__ = ["BrowserRun", "run_file", "run_scenario_file", "STEP_TIMEOUT_S"]
+__all__ = ["MAX_WAIT_S", "STEP_TIMEOUT_S", "BrowserRun", "run_file", "run_scenario_file"]
 
+MAX_WAIT_S = 30.0          # a scenario asking for more wall-clock waiting than this is not run
 STEP_TIMEOUT_S = 20.0      # one step, in the page (plus any delay_s the rules ask for)
 SETTLE_S = 0.05            # after the page reports, let stray requests land in the log
 LONG_POLL_S = 10.0
@@ -130,12 +131,14 @@ def _timeout_record(scenario: Scenario, step: Step, engine: str, why: str,
 class BrowserRun:
     """One engine and the host servers, for a batch of scenarios. Use as a context manager."""
 
-    def __init__(self, engine: str, *, step_timeout: float = STEP_TIMEOUT_S, warm_up: bool = True) -> None:
+    def __init__(self, engine: str, *, step_timeout: float = STEP_TIMEOUT_S, warm_up: bool = True,
+                 max_wait: float = MAX_WAIT_S) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
         self.engine_name = engine
         self.step_timeout = step_timeout
         self.warm_up = warm_up
+        self.max_wait = max_wait
         self.pool = ServerPool()
         self.control = _Control()
         self.pool.control = self.control
@@ -168,6 +171,12 @@ class BrowserRun:
 
     # -- one scenario -------------------------------------------------------------------------
 
+    def _not_run(self, scenario: Scenario, step: Step, why: str) -> dict[str, Any]:
+        rec = _record(scenario, step, self.engine_name, {"outcome": "not_run", "error": why}, [])
+        rec["outcome"] = "not_run"
+        rec.pop("expect_mismatches", None)
+        return rec
+
     def _open(self, url: str) -> None:
         """Load the test page at `url` ("/" of the page host) on fresh state."""
         assert self.engine is not None
@@ -194,6 +203,10 @@ class BrowserRun:
     def run_scenario(self, scenario: Scenario) -> list[dict[str, Any]]:
         """Run one scenario's steps in one fresh page; one RESULT per step."""
         assert self.engine is not None
+        waits = sum(step.wait_s for step in scenario.steps)
+        if waits > self.max_wait:
+            return [self._not_run(scenario, step, f"the steps wait {waits:g} s in all; a real engine run "
+                                  f"waits at most {self.max_wait:g} s") for step in scenario.steps]
         self.pool.ensure(dict(scenario.hosts))
         if self.warm_up and isinstance(self.engine, FirefoxEngine):
             self._firefox_warm_up(scenario)
@@ -215,7 +228,7 @@ class BrowserRun:
                 records.append(_timeout_record(scenario, step, self.engine_name, "an earlier step timed out", []))
                 continue
             if step.wait_s:
-                self.engine.pump(min(step.wait_s, 60.0))
+                self.engine.pump(step.wait_s)
             self.pool.set_rules(list(step.rules))
             self.pool.take_log()
             limit = self.step_timeout + sum(min(r.delay_s, 15.0) for r in step.rules)

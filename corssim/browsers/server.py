@@ -56,12 +56,15 @@ class LoggedRequest:
     time: float
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "host": self.host,
             "method": self.method,
             "path": self.target,
             "headers": [[n, v] for n, v in self.headers],
         }
+        if self.body:
+            out["body"] = self.body  # not compared; kept as evidence
+        return out
 
 
 @attrs.frozen

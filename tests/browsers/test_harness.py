@@ -239,3 +239,12 @@ def test_compare_masks_random_form_boundaries_only() -> None:
     diff = compare({"results": [with_ct("multipart/form-data; boundary=x")]},
                    {"results": [with_ct("text/plain")]})
     assert [d.field for d in diff] == ["server_log[0].headers.Content-Type"]
+
+
+def test_compare_skips_steps_the_engine_did_not_run() -> None:
+    from corssim.verify import not_run
+
+    engine = {"results": [_rec(outcome="not_run", status=None), _rec(step=1)]}
+    model = {"results": [_rec(), _rec(step=1, status=500)]}
+    assert [(d.step, d.field) for d in compare(engine, model)] == [(1, "status")]
+    assert not_run(engine) == [("s", 0)]
