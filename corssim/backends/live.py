@@ -55,12 +55,23 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return out
 
 
-def classify(exc: Exception, timeout: float | None) -> TransportError:
-    """Map an httpx/httpcore/OS failure onto the fault a browser would report."""
+def classify(exc: Exception, timeout: float | None, where: str = "") -> TransportError:
+    """Map an httpx/httpcore/OS failure onto the fault a browser would report (`where`: the real address)."""
+    err = _classify(exc, timeout)
+    if where:
+        return TransportError(err.fault.kind, f"{where}: {err.fault.detail}")
+    return err
+
+
+def _classify(exc: Exception, timeout: float | None) -> TransportError:
     import httpx
 
     chain = _chain(exc)
-    text = " | ".join(str(e) for e in chain if str(e))
+    seen: list[str] = []
+    for e in chain:
+        if str(e) and str(e) not in seen:
+            seen.append(str(e))
+    text = " | ".join(seen)
     if any(isinstance(e, socket.gaierror) for e in chain) or "name or service not known" in text.lower() \
             or "name resolution" in text.lower() or "nodename nor servname" in text.lower():
         return TransportError(FaultKind.DNS_FAILURE, text or "the host name did not resolve")
@@ -207,7 +218,7 @@ class LiveServer:
         except TransportError:
             raise
         except Exception as exc:
-            raise classify(exc, self.timeout) from exc
+            raise classify(exc, self.timeout, str(hreq.url.copy_with(query=None, fragment=None))) from exc
         finally:
             client.cookies.clear()  # corssim keeps the browser's cookies; httpx must not
         return self._response(resp, b"".join(chunks))
@@ -241,7 +252,7 @@ class LiveServer:
         except TransportError:
             raise
         except Exception as exc:
-            raise classify(exc, self.timeout) from exc
+            raise classify(exc, self.timeout, str(hreq.url.copy_with(query=None, fragment=None))) from exc
         finally:
             client.cookies.clear()
         return self._response(resp, b"".join(chunks))
