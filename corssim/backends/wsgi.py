@@ -87,7 +87,7 @@ def parse_status(status: object) -> tuple[int, str]:
     if not isinstance(status, str):
         raise TransportError(FaultKind.MALFORMED_RESPONSE, f"status must be a str, got {status!r}")
     code, _, reason = status.partition(" ")
-    if len(code) != 3 or not code.isdigit() or any(c in status for c in "\r\n\x00"):
+    if len(code) != 3 or not all(c in "0123456789" for c in code) or any(c in status for c in "\r\n\x00"):
         raise TransportError(FaultKind.MALFORMED_RESPONSE, f"malformed status line {status!r}")
     return int(code), reason
 
