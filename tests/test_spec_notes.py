@@ -5,7 +5,7 @@ Checks:
 2. every `prefix#id` anchor written in spec_notes/*.md is listed in spec_notes/anchors.txt;
 3. every anchor cited in corssim/**/*.py (docstrings and comments) is listed there too;
 4. every field of `corssim.profiles.Profile` is documented in spec_notes/engines.md,
-plus: every table row has the nine columns, and every test file a row names exists.
+plus: every table row has the nine columns, and every test file (and test function) a row names exists.
 
 anchors.txt itself was checked against the spec sources (see spec_notes/README.md); this test keeps
 code and notes from citing anything outside that verified list.
@@ -36,7 +36,7 @@ ANCHOR = re.compile(
     r"(?<![\w/.-])(" + "|".join(re.escape(p) for p in PREFIXES) + r")#([A-Za-z0-9_.:-]+(?:\(\)[A-Za-z0-9_.:-]*)?)"
 )
 FUNCTION = re.compile(r"\bcorssim(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
-TEST_PATH = re.compile(r"\btests/[A-Za-z0-9_./-]+\.(?:py|json)\b")
+TEST_PATH = re.compile(r"\b(tests/[A-Za-z0-9_./-]+\.(?:py|json))(?:::([A-Za-z_][A-Za-z0-9_]*))?")
 
 
 def find_anchors(text: str) -> set[str]:
@@ -153,7 +153,18 @@ def test_rows_have_nine_columns_and_a_function_or_a_reason() -> None:
 
 
 def test_named_test_files_exist() -> None:
-    missing = [(name, p) for name, row in all_rows() for p in TEST_PATH.findall(row[3]) if not (ROOT / p).is_file()]
+    """`tests/x.py` must exist; `tests/x.py::test_y` must also define `test_y`."""
+    missing: list[tuple[str, str]] = []
+    named = 0
+    for name, row in all_rows():
+        for path, func in TEST_PATH.findall(row[3]):
+            named += 1
+            file = ROOT / path
+            if not file.is_file():
+                missing.append((name, path))
+            elif func and not re.search(rf"^(?:async )?def {re.escape(func)}\(", file.read_text(encoding="utf-8"), re.M):
+                missing.append((name, f"{path}::{func}"))
+    assert named > 100
     assert not missing, missing
 
 
