@@ -392,3 +392,20 @@ def test_no_cors_follows_redirects_opaquely(engine: str) -> None:
     r = page(s, engine).fetch(f"{B}/r", mode="no-cors")
     assert r.ok and r.response_type == "opaque" and r.status == 0
     assert len(s.log) == 2
+
+
+@pytest.mark.parametrize(("engine", "acrh"), [("chromium", None), ("webkit", "authorization")])
+def test_authorization_after_cross_origin_hop_in_acrh(engine: str, acrh: str | None) -> None:
+    # observed run1 gen-1-10 (/work/notes/browser-results/run1/*.generated-seed1-n300.engine.json):
+    # same-origin PUT with Authorization → 301 → B. Every engine drops Authorization from the
+    # wire; Chromium's preflight to B names no headers, WebKit's still says ACRH authorization
+    s = FakeServer([
+        Rule(host=B, method="OPTIONS", status=204, headers=[("Access-Control-Allow-Origin", A),
+                                                            ("Access-Control-Allow-Methods", "PUT"),
+                                                            ("Access-Control-Allow-Headers", "authorization")]),
+        redirect(A, "/r", f"{B}/x", status=301, acao=None), final(B, "/x", acao=A)])
+    r = page(s, engine).fetch(f"{A}/r", method="PUT", headers={"Authorization": "Basic dTpw"})
+    assert r.ok, r.failure
+    assert [(q.method, q.url) for q in s.log] == [("PUT", f"{A}/r"), ("OPTIONS", f"{B}/x"), ("PUT", f"{B}/x")]
+    assert s.log[1].headers.get("Access-Control-Request-Headers") == acrh
+    assert s.log[2].headers.get("Authorization") is None

@@ -229,3 +229,46 @@ def test_preflight_has_origin_and_acrm_once(engine: str) -> None:
     assert pre.get_all("Sec-Fetch-Mode") == ["cors"]
 
 
+
+
+# --- WebKit's Sec-Fetch-* after redirects, as observed in run1 -----------------------------------
+# engines-observed says WebKit sends no Sec-Fetch-* on the request after a redirect (cross-origin
+# CORS chains); the generated run1 scenarios (/work/notes/browser-results/run1/
+# webkit.generated-seed1-n300.engine.json) narrow that down: the preflight after a redirect still
+# carries them, and so do same-origin and no-cors redirects.
+
+def test_webkit_preflight_after_redirect_has_sec_fetch() -> None:
+    # run1 gen-1-10: A PUT → 301 → B: `B OPTIONS` has Sec-Fetch-Site cross-site / Mode cors,
+    # the `B PUT` that follows has none
+    s = FakeServer([Rule(host=A, path="/r", status=301, headers=[("Location", f"{B}/x")]),
+                    preflight_ok(A, methods="PUT", host=B), allow(A, host=B)])
+    r = page(s, "webkit").fetch(f"{A}/r", method="PUT")
+    assert r.ok, r.failure
+    assert [(q.method, q.url) for q in s.log] == [("PUT", f"{A}/r"), ("OPTIONS", f"{B}/x"), ("PUT", f"{B}/x")]
+    pre, actual = s.log[1].headers, s.log[2].headers
+    assert (pre.get("Sec-Fetch-Site"), pre.get("Sec-Fetch-Mode")) == ("cross-site", "cors")
+    assert not actual.contains("Sec-Fetch-Site") and not actual.contains("Sec-Fetch-Mode")
+
+
+@pytest.mark.parametrize("engine", BROWSERS)
+def test_sec_fetch_after_same_origin_redirect(engine: str) -> None:
+    # run1 gen-1-48 (all three engines): A POST → 307 → A: the second request has
+    # Sec-Fetch-Site same-origin, Mode cors
+    s = FakeServer([Rule(host=A, path="/r", status=307, headers=[("Location", f"{A}/x")]),
+                    Rule(host=A, path="/x", body="ok")])
+    r = page(s, engine).fetch(f"{A}/r", method="POST", body="a=1&b=2", credentials="include")
+    assert r.ok
+    h = s.log[1].headers
+    assert (h.get("Sec-Fetch-Site"), h.get("Sec-Fetch-Mode")) == ("same-origin", "cors")
+
+
+@pytest.mark.parametrize("engine", BROWSERS)
+def test_sec_fetch_after_no_cors_redirect(engine: str) -> None:
+    # run1 gen-1-22 (all three engines): no-cors GET C → 307 → B: the second request has
+    # Sec-Fetch-Site cross-site, Mode no-cors
+    s = FakeServer([Rule(host=B, path="/r", status=307, headers=[("Location", f"{C}/x")]),
+                    Rule(host=C, path="/x", body="ok")])
+    r = page(s, engine).fetch(f"{B}/r", mode="no-cors")
+    assert r.ok
+    h = s.log[1].headers
+    assert (h.get("Sec-Fetch-Site"), h.get("Sec-Fetch-Mode")) == ("cross-site", "no-cors")
