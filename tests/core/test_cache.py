@@ -546,3 +546,24 @@ class EngineCacheMachine(RuleBasedStateMachine):
 
 TestEngineCacheMachine = EngineCacheMachine.TestCase
 TestEngineCacheMachine.settings = settings(max_examples=30, stateful_step_count=15, deadline=None)
+
+
+@pytest.mark.parametrize(("engine", "direct_preflight"), [("spec", True), ("chromium", False), ("webkit", False)])
+def test_key_origin_after_a_tainting_redirect(engine: str, direct_preflight: bool) -> None:
+    # fetch#concept-cache: the entry holds the byte-serialized origin — `null` after B→C — so a
+    # later direct request from the page (origin A) does not match it; facts §2.1: Chromium keys
+    # on the initiator, not the tainted null; §2.3: WebKit keys on ClientOrigin (the initiator)
+    star_pre = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT"),
+                ("Access-Control-Max-Age", "60")]
+    s = server(Rule(method="OPTIONS", status=204, headers=star_pre),
+               Rule(host=B, path="/r", status=307, headers=[("Location", "http://127.0.0.3:8803/x"),
+                                                           ("Access-Control-Allow-Origin", "*")]),
+               Rule(headers=[("Access-Control-Allow-Origin", "*")]))
+    p = page(s, engine)
+    first = p.fetch(f"{B}/r", method="PUT")
+    assert first.ok, first.failure
+    assert [q.method for q in s.log] == ["OPTIONS", "PUT", "OPTIONS", "PUT"]
+    assert s.log[2].headers.get("Origin") == "null"
+    direct = p.fetch("http://127.0.0.3:8803/x", method="PUT")
+    assert direct.ok
+    assert direct.preflight_sent is direct_preflight
