@@ -435,3 +435,67 @@ def test_rejection_kind_is_request_exchange_free() -> None:
     # sanity: a thrown fetch() leaves no exchange of either kind
     r = page(open_server()).fetch(f"{B}/x", method="TRACE")
     assert not [e for e in r.exchanges if e.kind in (ExchangeKind.PREFLIGHT, ExchangeKind.REQUEST)]
+
+
+# --- a header appended twice (fetch#concept-headers-append, fetch#concept-header-list-append) -----
+# The standard's header list keeps one entry per append, and CORS-unsafe request-header names
+# classify each entry (fetch#cors-unsafe-request-header-names). Observed in run1
+# (/work/notes/browser-results/run1/*.generated-seed1-n300.engine.json, gen-1-35 and gen-1-114;
+# safelisted-total-over-1024-unsafe): Chromium and WebKit classify the combined value
+# ("a, b"); Firefox classifies each append alone, has no 1024 total, and sends the last
+# Content-Type only.
+
+@pytest.mark.parametrize(("engine", "acrh"), [
+    ("spec", "content-type"),      # the text/html entry is not safelisted
+    ("firefox", "content-type"),   # run1 gen-1-35: ACRH content-language,content-type
+    ("chromium", None),            # run1 gen-1-35: combined value parses as multipart/form-data
+    ("webkit", None),
+])
+def test_content_type_appended_twice(engine: str, acrh: str | None) -> None:
+    s = open_server()
+    r = page(s, engine).fetch(f"{B}/x", method="POST", body="x",
+                              headers=[("Content-Type", "multipart/form-data; boundary=x"),
+                                       ("Content-Type", "text/html")])
+    assert r.ok
+    assert r.preflight_sent is (acrh is not None)
+    if acrh is not None:
+        assert r.preflights[0].request.headers.get("Access-Control-Request-Headers") == acrh
+
+
+@pytest.mark.parametrize(("engine", "wire"), [
+    ("chromium", "multipart/form-data; boundary=x, text/html"),  # run1 gen-1-35
+    ("webkit", "multipart/form-data; boundary=x, text/html"),
+    ("firefox", "text/html"),
+])
+def test_content_type_appended_twice_on_the_wire(engine: str, wire: str) -> None:
+    s = open_server()
+    page(s, engine).fetch(f"{B}/x", method="POST", body="x",
+                          headers=[("Content-Type", "multipart/form-data; boundary=x"), ("Content-Type", "text/html")])
+    assert s.log[-1].headers.get_all("Content-Type") == [wire]
+
+
+@pytest.mark.parametrize(("engine", "preflight"), [
+    ("spec", False),      # two entries of 100 bytes: each ≤ 128, total 200 ≤ 1024
+    ("firefox", False),   # each append alone
+    ("chromium", True),   # the combined value is 202 bytes > 128
+    ("webkit", True),
+])
+def test_language_appended_twice(engine: str, preflight: bool) -> None:
+    r = page(open_server(), engine).fetch(f"{B}/x", headers=[("Content-Language", "a" * 100),
+                                                              ("Content-Language", "b" * 100)])
+    assert r.ok
+    assert r.preflight_sent is preflight
+
+
+@pytest.mark.parametrize(("engine", "preflight"), [
+    ("spec", True),       # nine 120-byte entries: total 1080 > 1024 → all count as unsafe
+    ("chromium", True),   # run1 safelisted-total-over-1024-unsafe: ACRH accept
+    ("webkit", True),     # combined value > 128 bytes
+    ("firefox", False),   # run1: no preflight
+])
+def test_nine_accept_appends(engine: str, preflight: bool) -> None:
+    r = page(open_server(), engine).fetch(f"{B}/x", headers=[("Accept", "a" * 120)] * 9)
+    assert r.ok
+    assert r.preflight_sent is preflight
+    if preflight:
+        assert r.preflights[0].request.headers.get("Access-Control-Request-Headers") == "accept"
