@@ -200,7 +200,9 @@ def test_method_rewrite(engine: str, status: int, method: str, next_method: str)
 
 # --- Authorization on cross-origin hops (fetch#concept-http-redirect-fetch step 7) -------------
 
-@pytest.mark.parametrize("engine", ["spec", "chromium", "webkit"])
+# WebKit still names the dropped Authorization in the next preflight (run1 gen-1-10, see
+# test_authorization_after_cross_origin_hop_in_acrh); Firefox preflights anyway (below)
+@pytest.mark.parametrize("engine", ["spec", "chromium"])
 def test_authorization_dropped_on_cross_origin_hop(engine: str) -> None:
     s = FakeServer([redirect(A, "/r", f"{B}/x", acao=None), final(B, "/x", acao=A)])
     r = page(s, engine).fetch(f"{A}/r", headers={"Authorization": "Bearer t"})
