@@ -411,3 +411,24 @@ def test_authorization_after_cross_origin_hop_in_acrh(engine: str, acrh: str | N
     assert [(q.method, q.url) for q in s.log] == [("PUT", f"{A}/r"), ("OPTIONS", f"{B}/x"), ("PUT", f"{B}/x")]
     assert s.log[1].headers.get("Access-Control-Request-Headers") == acrh
     assert s.log[2].headers.get("Authorization") is None
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_stream_body_cannot_be_redirected(status: int) -> None:
+    # fetch#concept-http-redirect-fetch: status ≠ 303 with a body whose source is null (a stream)
+    # → network error (checked before any method rewrite)
+    from corssim import Body
+
+    s = FakeServer([redirect(A, "/r", f"{A}/x", status=status, acao=None), final(A, "/x", acao=None)])
+    r = page(s, "spec").fetch(f"{A}/r", method="POST", body=Body("stream", b"x"), duplex="half")
+    assert r.outcome == "network_error"
+    assert len(s.log) == 1
+
+
+def test_stream_body_303_is_followed_as_get() -> None:
+    from corssim import Body
+
+    s = FakeServer([redirect(A, "/r", f"{A}/x", status=303, acao=None), final(A, "/x", acao=None)])
+    r = page(s, "spec").fetch(f"{A}/r", method="POST", body=Body("stream", b"x"), duplex="half")
+    assert r.ok
+    assert s.log[1].method == "GET" and s.log[1].body is None

@@ -272,3 +272,33 @@ def test_sec_fetch_after_no_cors_redirect(engine: str) -> None:
     assert r.ok
     h = s.log[1].headers
     assert (h.get("Sec-Fetch-Site"), h.get("Sec-Fetch-Mode")) == ("cross-site", "no-cors")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_bodyless_post_and_put_send_content_length_zero(engine: str, method: str) -> None:
+    # fetch#concept-http-network-or-cache-fetch: body null and method POST/PUT → Content-Length: 0;
+    # observed in run1 for all three engines (preflight-200-ok, preflight-ok-actual-missing-acao,
+    # engine-cache-merge-methods: `PUT ... Content-Length: 0`)
+    s = one(engine, f"{B}/x", method=method)
+    assert s.log[-1].headers.get_all("Content-Length") == ["0"]
+    assert all(not q.headers.contains("Content-Length") for q in s.log if q.method == "OPTIONS")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_bodyless_delete_has_no_content_length(engine: str) -> None:
+    s = one(engine, f"{B}/x", method="DELETE")
+    assert not s.log[-1].headers.contains("Content-Length")
+
+
+@pytest.mark.parametrize(("policy", "origin"), [
+    # fetch#append-a-request-origin-header: outside mode cors, a non-GET/HEAD request from an https
+    # origin to a non-https URL gets Origin: null under these policies (the default included)
+    ("", "null"), ("strict-origin-when-cross-origin", "null"), ("strict-origin", "null"),
+    ("no-referrer-when-downgrade", "null"), ("unsafe-url", "https://app.example"),
+    ("origin", "https://app.example"),
+])
+def test_no_cors_downgrade_origin_is_null(policy: str, origin: str) -> None:
+    s = one("spec", "http://api.example/x", origin="https://app.example", mode="no-cors", method="POST", body="x",
+            referrerPolicy=policy)
+    assert s.log[-1].headers.get_all("Origin") == [origin]
