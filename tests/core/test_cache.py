@@ -567,3 +567,20 @@ def test_key_origin_after_a_tainting_redirect(engine: str, direct_preflight: boo
     direct = p.fetch("http://127.0.0.3:8803/x", method="PUT")
     assert direct.ok
     assert direct.preflight_sent is direct_preflight
+
+
+def test_new_preflight_refreshes_matching_credentialed_entries() -> None:
+    # fetch#cors-preflight-fetch-0 (the cache update steps): for each allowed method with a method
+    # cache entry match for the request, that entry's max-age is set to the new max-age; a
+    # credentialed entry matches a request without credentials (fetch#concept-cache-match)
+    short = server(preflight_ok(A, methods="PUT", max_age="10", credentials=True), allow(A, credentials=True))
+    long = server(preflight_ok(A, methods="PUT", headers="x-a", max_age="60", credentials=True),
+                  allow(A, credentials=True))
+    p = page(short, "spec")
+    assert p.fetch(f"{B}/r", method="PUT", credentials="include").preflight_sent  # t=0, cred entry, 10 s
+    p.wait(5)
+    assert p.fetch(f"{B}/r", method="PUT", headers={"X-A": "1"}, credentials="omit", server=long).preflight_sent
+    p.wait(15)  # t=20: the PUT entry now lives 60 s, and it is still the credentialed one
+    third = p.fetch(f"{B}/r", method="PUT", credentials="include", server=long)
+    assert third.ok
+    assert not third.preflight_sent
