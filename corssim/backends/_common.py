@@ -11,6 +11,7 @@ import collections
 import concurrent.futures
 import threading
 import traceback
+import weakref
 from collections.abc import Coroutine, Iterable
 from typing import Any, TypeVar
 from urllib.parse import unquote_to_bytes
@@ -196,6 +197,12 @@ class LoopRunner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        self._kept: set[asyncio.Task[Any]] = set()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        return self._loop
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
         try:
@@ -215,13 +222,44 @@ class LoopRunner:
         with self._lock:
             if self._loop is None or self._loop.is_closed():
                 self._loop = asyncio.new_event_loop()
-            return self._loop.run_until_complete(coro)
+                # Runs when the runner is collected (before the loop's own finalizer, which would
+                # close it under pending tasks such as an app's lifespan), or at close().
+                self._kept = set()
+                self._finalizer = weakref.finalize(self, _finish_loop, self._loop, self._kept)
+            try:
+                return self._loop.run_until_complete(coro)
+            finally:
+                self._kept.clear()
+                self._kept.update(t for t in asyncio.all_tasks(self._loop) if not t.done())
 
     def close(self) -> None:
+        """Cancel what is still pending on the private loop (as `asyncio.run` does), then close it."""
         with self._lock:
-            if self._loop is not None and not self._loop.is_closed():
-                self._loop.close()
             self._loop = None
+            finalizer, self._finalizer = self._finalizer, None
+        if finalizer is not None:
+            finalizer()
         if self._pool is not None:
             self._pool.shutdown(wait=False)
             self._pool = None
+
+
+def _finish_loop(loop: asyncio.AbstractEventLoop, kept: set[asyncio.Task[Any]] | None = None) -> None:
+    """Cancel the loop's pending tasks, let them unwind (bounded), close the loop.
+
+    `kept` holds strong references to tasks that outlived a call: during garbage collection the
+    loop's own weak task registry may already be empty.
+    """
+    if loop.is_closed():
+        return
+    try:
+        pending = {t for t in asyncio.all_tasks(loop) if not t.done()} | {t for t in (kept or ()) if not t.done()}
+        for task in pending:
+            task.cancel()
+        if pending and not loop.is_running():
+            loop.run_until_complete(asyncio.wait(pending, timeout=5.0))
+    except RuntimeError:  # another loop runs in this thread: nothing more can be done safely
+        pass
+    finally:
+        if not loop.is_running():
+            loop.close()

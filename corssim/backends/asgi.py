@@ -7,8 +7,9 @@ the app's order, case and repeats, and every wait is bounded. `ahandle` is the a
 
 What the app sees: the simulated scheme, `server` (host, port), path, raw_path and query; the
 request headers in corssim's order with repeats and values kept, names lowercased as every ASGI
-server (uvicorn, hypercorn, daphne) delivers them. Lifespan events are not run: set up what the app
-needs at startup before handing it over.
+server (uvicorn, hypercorn, daphne) delivers them. Lifespan events run as uvicorn runs them
+(`lifespan="auto"`: startup before the first request on each event loop, shutdown on `close()` /
+`aclose()`; an app that does not speak lifespan is served without it).
 """
 
 from __future__ import annotations
@@ -59,6 +60,73 @@ def build_scope(request: HttpRequest, *, client: tuple[str, int] = ("127.0.0.1",
         "state": {},
         "extensions": {},
     }
+
+
+class _Lifespan:
+    """The lifespan protocol for one event loop (https://asgi.readthedocs.io/en/latest/specs/lifespan.html)."""
+
+    def __init__(self, app: ASGIApp, timeout: float | None) -> None:
+        self.app = app
+        self.timeout = timeout
+        self.queue: asyncio.Queue[Message] = asyncio.Queue()
+        self.started = asyncio.Event()
+        self.stopped = asyncio.Event()
+        self.failure: str | None = None
+        self.supported = False
+        self.state: dict[str, Any] = {}
+        self.task: asyncio.Future[None] | None = None
+
+    async def _receive(self) -> Message:
+        return await self.queue.get()
+
+    async def _send(self, message: Message) -> None:
+        kind = message.get("type")
+        if kind in ("lifespan.startup.complete", "lifespan.startup.failed"):
+            if kind == "lifespan.startup.failed":
+                self.failure = str(message.get("message", "")) or "lifespan.startup.failed"
+            self.started.set()
+        elif kind in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+            self.stopped.set()
+
+    async def start(self, required: bool) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
+        self.task = asyncio.ensure_future(self.app(scope, self._receive, self._send))
+        await self.queue.put({"type": "lifespan.startup"})
+        waiter = asyncio.ensure_future(self.started.wait())
+        try:
+            await asyncio.wait({self.task, waiter}, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        if self.failure is not None:
+            raise ServerError(f"the ASGI app's lifespan startup failed: {self.failure}")
+        if self.started.is_set():
+            self.supported = True
+            return
+        if self.task.done():
+            exc = None if self.task.cancelled() else self.task.exception()
+            if required:
+                raise ServerError(f"the ASGI app does not support lifespan events ({exc!r})")
+            return  # "auto": an app that raises on the lifespan scope is served without it
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+        raise ServerError(
+            f"the ASGI app's lifespan startup did not complete within {self.timeout} s "
+            "(an app that does not check scope['type'] may wait forever): pass lifespan='off'"
+        )
+
+    async def stop(self) -> None:
+        if self.task is None or self.task.done():
+            return
+        await self.queue.put({"type": "lifespan.shutdown"})
+        waiter = asyncio.ensure_future(self.stopped.wait())
+        pending: set[asyncio.Future[Any]] = {self.task, waiter}
+        try:
+            await asyncio.wait(pending, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        if not self.task.done():
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
 
 
 def _latin1(value: object, what: str) -> str:
@@ -131,6 +199,8 @@ class ASGIServer:
         raise_app_exceptions: re-raise what the app raised instead of answering 500.
         timeout: seconds until a response that has not completed is a `TIMEOUT` fault.
         max_header_bytes: the browser's limit on the response head (Chromium: 256 KiB).
+        lifespan: "auto" (default, as uvicorn), "on" (an app without lifespan support is an
+            error) or "off".
     """
 
     def __init__(
@@ -140,9 +210,14 @@ class ASGIServer:
         raise_app_exceptions: bool = False,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_header_bytes: int | None = DEFAULT_MAX_HEADER_BYTES,
+        lifespan: str = "auto",
     ) -> None:
         if not callable(app):
             raise TypeError(f"ASGIServer needs an ASGI application, got {app!r}")
+        if lifespan not in ("auto", "on", "off"):
+            raise ValueError(f"lifespan must be 'auto', 'on' or 'off', got {lifespan!r}")
+        self.lifespan = lifespan
+        self._lifespans: dict[asyncio.AbstractEventLoop, _Lifespan] = {}
         self.app = app
         self.raise_app_exceptions = raise_app_exceptions
         self.timeout = timeout
@@ -159,8 +234,10 @@ class ASGIServer:
 
     async def ahandle(self, request: HttpRequest) -> HttpResponse:
         """AsyncServer.ahandle: run the app on one request, bounded by `timeout`."""
+        state = await self._lifespan_state()
         ex = _Exchange(request.body or b"")
         scope = build_scope(request)
+        scope["state"] = state
         task = asyncio.ensure_future(self.app(scope, ex.receive, ex.send))
         finished = asyncio.ensure_future(ex.done.wait())
         try:
@@ -214,8 +291,34 @@ class ASGIServer:
             return AppErrorResponse(status=ex.status, reason=reason, headers=headers, body=body, app_error=_format(exc))
         return HttpResponse(status=ex.status, reason=reason, headers=headers, body=body)
 
+    async def _lifespan_state(self) -> dict[str, Any]:
+        """Run the lifespan startup once per event loop; a copy of its state goes in each scope."""
+        if self.lifespan == "off":
+            return {}
+        loop = asyncio.get_running_loop()
+        ls = self._lifespans.get(loop)
+        if ls is None:
+            ls = self._lifespans[loop] = _Lifespan(self.app, self.timeout)
+            try:
+                await ls.start(required=self.lifespan == "on")
+            except BaseException:
+                del self._lifespans[loop]
+                raise
+        return dict(ls.state) if ls.supported else {}
+
     def close(self) -> None:
+        """Run the lifespan shutdown on the private loop (if it started there) and close that loop."""
+        loop = self._runner.loop
+        ls = self._lifespans.pop(loop, None) if loop is not None else None
+        if ls is not None and loop is not None and not loop.is_closed():
+            self._runner.run(ls.stop(), self.timeout)
         self._runner.close()
+
+    async def aclose(self) -> None:
+        """Run the lifespan shutdown on the current event loop (where `ahandle` started it)."""
+        ls = self._lifespans.pop(asyncio.get_running_loop(), None)
+        if ls is not None:
+            await ls.stop()
 
     def __enter__(self) -> ASGIServer:
         return self

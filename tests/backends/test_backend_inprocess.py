@@ -222,6 +222,7 @@ def test_wsgi_hanging_app_times_out_within_the_bound() -> None:
 
 def _asgi_capture(seen: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None) -> Any:
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"  # an app without lifespan support raises on other scopes
         seen["scope"] = scope
         msg = await receive()
         seen["body"] = msg["body"]
@@ -316,13 +317,19 @@ def test_asgi_hanging_app_times_out_within_the_bound() -> None:
 
     t0 = time.monotonic()
     with pytest.raises(TransportError) as info:
-        ASGIServer(app, timeout=0.2).handle(REQ)
+        ASGIServer(app, timeout=0.2, lifespan="off").handle(REQ)
     assert info.value.fault.kind is FaultKind.TIMEOUT
+    assert time.monotonic() - t0 < 3.0
+    # with lifespan on "auto", the same app never finishes its startup: a clear, bounded error
+    t0 = time.monotonic()
+    with pytest.raises(ServerError, match="lifespan='off'"):
+        ASGIServer(app, timeout=0.2).handle(REQ)
     assert time.monotonic() - t0 < 3.0
 
 
 def test_asgi_app_waiting_for_disconnect_does_not_hang() -> None:
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
         await receive()
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"x"})

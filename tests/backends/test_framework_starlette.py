@@ -249,3 +249,68 @@ def test_same_verdicts_in_process_and_behind_uvicorn() -> None:
     assert [o[0] for o in in_process] == ["ok", "network_error", "ok", "ok", "network_error", "network_error",
                                           "network_error"]
     assert behind_uvicorn == in_process
+
+
+# --- lifespan ------------------------------------------------------------------------------------
+
+
+def _lifespan_app(events: list[str]) -> Any:
+    import contextlib
+
+    from starlette.responses import PlainTextResponse
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> Any:
+        events.append("startup")
+        yield {"greeting": "hello from startup"}
+        events.append("shutdown")
+
+    async def hello(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(request.state.greeting)
+
+    return Starlette(routes=[Route("/hello", hello)], lifespan=lifespan,
+                     middleware=[Middleware(CORSMiddleware, allow_origins=["*"])])
+
+
+def test_lifespan_runs_once_and_its_state_reaches_requests() -> None:
+    events: list[str] = []
+    server = ASGIServer(_lifespan_app(events))
+    p = corssim.Page(APP_ORIGIN, server=server)
+    assert p.fetch(f"{API}/hello").body == "hello from startup"
+    assert p.fetch(f"{API}/hello").body == "hello from startup"
+    assert events == ["startup"]
+    server.close()
+    assert events == ["startup", "shutdown"]
+
+
+def test_lifespan_with_afetch_on_the_callers_loop() -> None:
+    import asyncio
+
+    events: list[str] = []
+    server = ASGIServer(_lifespan_app(events))
+
+    async def go() -> str | None:
+        r = await corssim.Page(APP_ORIGIN, server=server).afetch(f"{API}/hello")
+        await server.aclose()
+        return r.body
+
+    assert asyncio.run(go()) == "hello from startup"
+    assert events == ["startup", "shutdown"]
+
+
+def test_lifespan_off_and_on() -> None:
+    events: list[str] = []
+    r = corssim.Page(APP_ORIGIN, server=ASGIServer(_lifespan_app(events), lifespan="off")).fetch(f"{API}/hello")
+    # request.state.greeting is missing without startup: a 500 without CORS headers
+    assert events == [] and r.blocked
+    assert r.exchanges[0].response is not None and r.exchanges[0].response.status == 500
+
+    async def http_only(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+
+    from corssim.errors import ServerError
+
+    with pytest.raises(ServerError, match="does not support lifespan"):
+        ASGIServer(http_only, lifespan="on").handle(corssim.HttpRequest(method="GET", url=f"{API}/x"))
+    with pytest.raises(ValueError):
+        ASGIServer(http_only, lifespan="sometimes")
