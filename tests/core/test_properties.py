@@ -331,3 +331,37 @@ def test_page_fetch_never_raises(engine: str, method: str, headers: dict[str, st
     assert r.outcome in ("ok", "network_error")
     if r.outcome == "network_error":
         assert r.failure is not None
+
+
+# --- invariants of every result --------------------------------------------------------------------
+
+@given(sc=scenarios(), mode=st.sampled_from(["cors", "no-cors", "same-origin"]),
+       same=st.booleans(), api=st.sampled_from(["fetch", "xhr"]))
+def test_result_invariants(sc: tuple, mode: str, same: bool, api: str) -> None:  # type: ignore[type-arg]
+    engine, method, headers, credentials, pre, actual = sc
+    s = FakeServer([Rule(method="OPTIONS", status=204, headers=pre),
+                    Rule(headers=actual + [("Set-Cookie", "s=1")], body="b")])
+    url = f"{A}/x" if same else f"{B}/x"
+    body = "x" if method not in ("GET", "HEAD") else None
+    p = Page(A, server=s, browser=engine)
+    if api == "xhr":
+        r = p.xhr(url, method=method, headers=headers, body=body, with_credentials=credentials == "include")
+    else:
+        r = p.fetch(url, method=method, headers=headers, credentials=credentials, body=body, mode=mode)
+    # the trace holds exactly what the server saw, in order
+    assert r.requests_sent == s.log
+    # preflights only for cross-origin cors requests, always OPTIONS, never with a body
+    if same or (api == "fetch" and mode != "cors"):
+        assert not r.preflight_sent
+    assert all(e.request.method == "OPTIONS" and e.request.body is None for e in r.preflights)
+    if r.ok:
+        assert r.response is not None and r.failure is None
+        assert r.response_type in ("basic", "cors", "opaque", "opaqueredirect")
+        assert "set-cookie" not in r.readable_headers
+        if r.response_type in ("opaque", "opaqueredirect"):
+            assert r.status == 0 and r.readable_headers == {}
+        if r.response_type == "basic":
+            assert same
+    else:
+        assert r.response is None and r.status is None and r.failure is not None
+        event(f"failure: {r.reason.value if r.reason else None}")
