@@ -178,3 +178,13 @@ def test_same_verdicts_through_django_asgi_handler() -> None:
     assert_allowed(p.fetch(f"{API}/items/", method="PUT", headers={"Authorization": "t"}))
     assert_blocked(corssim.Page(EVIL, server=asgi).fetch(f"{API}/items/"), Reason.MISSING_ALLOW_ORIGIN)
     asgi.close()
+
+
+def test_django_handlers_are_detected(cors_page: Any) -> None:
+    from corssim.backends import detect_kind
+
+    assert detect_kind(WSGI) == "wsgi"
+    assert detect_kind(get_asgi_application()) == "asgi"
+    p = cors_page(WSGI, origin=APP_ORIGIN)
+    assert isinstance(p.server, WSGIServer)
+    assert_allowed(p.fetch(f"{API}/items/", method="PUT", headers={"Authorization": "t"}))
