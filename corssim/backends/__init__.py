@@ -66,14 +66,18 @@ def _is_async_callable(obj: Any) -> bool:
 def detect_kind(thing: object) -> str:
     """Which adapter fits `thing`: "server", "url", "asgi", "wsgi" or "function".
 
-    An object with `handle`/`ahandle` is already a server; a string is a URL; a callable taking
+    An object with `handle(request)`/`ahandle(request)` is already a server; a string is a URL; a callable taking
     three arguments and awaiting is ASGI (Starlette, FastAPI, Django's ASGIHandler); one taking
     two is WSGI (Flask, Django's WSGIHandler); one taking one is a request -> response function.
     """
     if isinstance(thing, str):
         return "url"
-    if hasattr(thing, "handle") or hasattr(thing, "ahandle"):
-        return "server"
+    for method in ("handle", "ahandle"):
+        # a corssim server's handle(request) takes one argument; Django's ASGIHandler also has a
+        # `handle`, taking (scope, receive, send)
+        bound = getattr(thing, method, None)
+        if bound is not None and callable(bound) and _positional_count(bound) == 1:
+            return "server"
     if not callable(thing):
         raise TypeError(f"cannot serve {thing!r}: give an ASGI/WSGI app, a function, a URL or a server")
     if hasattr(thing, "wsgi_app"):  # Flask
