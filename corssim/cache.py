@@ -85,7 +85,7 @@ class PreflightCache:
         use_cors_preflight: bool,
         now: float,
     ) -> Lookup:
-        """fetch#concept-http-fetch step 5.1: is a preflight needed given what is cached?"""
+        """fetch#concept-http-fetch step 4.1: is a preflight needed given what is cached?"""
         model = self.profile.cache_model
         if model == "entries":
             return self._lookup_entries(key, method, unsafe_names, credentials, use_cors_preflight, now)

@@ -49,14 +49,15 @@ def cors_check(
     """fetch#concept-cors-check: may the response be shared with the request's origin?"""
     # Step 1: the combined Access-Control-Allow-Origin value (repeats joined with ", ").
     origin = response_headers.get("Access-Control-Allow-Origin")
+    # Step 2: no header at all is a failure.
     if origin is None:
         return CheckResult(False, Reason.MISSING_ALLOW_ORIGIN, None)
     if profile.multiple_acao_lines_error and response_headers.count("Access-Control-Allow-Origin") > 1:
         return CheckResult(False, Reason.MULTIPLE_ALLOW_ORIGIN, origin)
-    # Step 2: `*` shares with everyone when credentials are not included.
+    # Step 3: `*` shares with everyone when credentials are not included.
     if not credentials_include and origin == "*":
         return _OK
-    # Step 3: otherwise the value must be the request origin's serialization, byte for byte.
+    # Step 4: otherwise the value must be the request origin's serialization, byte for byte.
     if origin != serialized_origin:
         if origin == "*":
             return CheckResult(False, Reason.WILDCARD_ORIGIN_WITH_CREDENTIALS, origin)
@@ -65,10 +66,10 @@ def cors_check(
         if not _looks_like_origin(origin):
             return CheckResult(False, Reason.INVALID_ALLOW_ORIGIN, origin)
         return CheckResult(False, Reason.ALLOW_ORIGIN_MISMATCH, origin)
-    # Step 4: without credentials that is enough.
+    # Step 5: without credentials that is enough.
     if not credentials_include:
         return _OK
-    # Step 5: with credentials, Access-Control-Allow-Credentials must be exactly `true`.
+    # Steps 6-8: with credentials, Access-Control-Allow-Credentials must be exactly `true`.
     acac = response_headers.get("Access-Control-Allow-Credentials")
     if acac != "true":
         return CheckResult(False, Reason.INVALID_ALLOW_CREDENTIALS, acac if acac is not None else "")

@@ -25,7 +25,7 @@ from corssim.http import Headers, HttpRequest, HttpResponse, NetworkFault
 from corssim.origin import Origin, origin_of, same_origin, same_site
 from corssim.preflight import parse_max_age, validate_preflight_response
 from corssim.profiles import Profile
-from corssim.request import Request
+from corssim.request import Body, Request
 from corssim.result import Decision, Exchange, ExchangeKind, Failure, PageResponse, Reason, Result
 from corssim.wire import actual_request_headers, preflight_request_headers, referrer_for, sec_fetch_site
 
@@ -112,6 +112,16 @@ def _data_url_response(url: str) -> tuple[int, Headers, bytes] | None:
     return 200, Headers((("Content-Type", mime),)), raw
 
 
+def _content_length(method: str, body: Body | None) -> int | None:
+    """fetch#concept-http-network-or-cache-fetch step 8: the body's length; 0 for a POST or PUT
+    without a body; none for a stream (sent chunked) or a bodiless other method."""
+    if body is None:
+        return 0 if method in ("POST", "PUT") else None
+    if body.kind == "stream":
+        return None
+    return len(body.data)
+
+
 def fetch_flow(req: Request, env: Env) -> Flow:
     """Run one fetch (or XHR) from the page: fetch#concept-fetch through main fetch, HTTP fetch,
     CORS-preflight fetch and HTTP-redirect fetch, as far as CORS is concerned."""
@@ -129,6 +139,12 @@ def fetch_flow(req: Request, env: Env) -> Flow:
     body = req.body
     tainting = "basic"
     cred = req.credentials_included
+    # the header list a preflight decision looks at (WebKit: the one before a redirect's removals)
+    class_headers, class_entries = headers, entries
+    initial_unsafe = bool(H.cors_unsafe_request_header_names(entries if p.safelist_per_entry else headers, p))
+    preflighted_before = False  # some hop went the CORS-with-preflight way
+    last_hop_cross_origin = False
+    prev_origin_header: str | None = None
     chain_start = 0  # where Sec-Fetch-Site starts looking (Chromium restarts on a preflighted hop)
 
     def result(outcome: str, response: PageResponse | None, failure: Failure | None) -> Result:
@@ -193,9 +209,15 @@ def fetch_flow(req: Request, env: Env) -> Flow:
             return fail(Reason.CORS_DISABLED_SCHEME, value=scheme, anchor="fetch#concept-main-fetch")
         else:
             tainting = "cors"
-            unsafe_names = H.cors_unsafe_request_header_names(entries if p.safelist_per_entry else headers, p)
+            unsafe_names = H.cors_unsafe_request_header_names(class_entries if p.safelist_per_entry else class_headers, p)
             safelisted = H.is_cors_safelisted_method(method)
             needs_preflight_class = req.use_cors_preflight or not safelisted or bool(unsafe_names)
+            if p.preflight_sticky_across_redirects and (initial_unsafe or preflighted_before) and not needs_preflight_class:
+                # Firefox keeps the load's unsafe header names, and its "needs a preflight" once a
+                # hop needed one: a redirect that drops the header or rewrites the method to GET
+                # still leaves a preflight to make
+                needs_preflight_class = True
+            preflighted_before = preflighted_before or needs_preflight_class
             t.note("fetch#cors-safelisted-method", "method", "safelisted" if safelisted else "not safelisted",
                    method=method)
             t.note("fetch#cors-unsafe-request-header-names", "unsafe-headers",
@@ -214,10 +236,11 @@ def fetch_flow(req: Request, env: Env) -> Flow:
             if n:
                 t.note("fetch#concept-cache-clear", "cache-clear", f"dropped {n} cache entries", why=why)
 
-        # --- HTTP fetch, step 5: the CORS-preflight fetch if the cache does not cover it ------
+        # --- HTTP fetch, step 4.1: the CORS-preflight fetch if the cache does not cover it ----
         if needs_preflight_class:
             lk = env.cache.lookup(key, method=method, unsafe_names=unsafe_names, credentials=cred,
                                   use_cors_preflight=req.use_cors_preflight, now=now)
+            # fetch#concept-http-fetch step 4.1: a preflight is needed unless the cache covers it
             t.note("fetch#concept-cache-match", "cache-lookup",
                    "preflight needed" if lk.preflight_needed else "cache hit: no preflight",
                    missing_method=method if lk.missing_method else "",
@@ -240,7 +263,9 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                     url=current,
                     headers=preflight_request_headers(profile=p, url=current, method=method,
                                                       unsafe_names=unsafe_names, origin_header=pre_origin,
-                                                      site=pre_site, referrer=referrer, after_redirect=after_redirect),
+                                                      site=pre_site, referrer=referrer,
+                                                      user_agent=headers.get("User-Agent")
+                                                      if p.preflight_copies_user_agent else None),
                 )
                 answer = yield pre
                 if isinstance(answer, NetworkFault):
@@ -295,18 +320,26 @@ def fetch_flow(req: Request, env: Env) -> Flow:
             origin_header = serialized_origin
         elif method not in ("GET", "HEAD"):
             origin_header = serialized_origin
-            if req.mode != "cors":
+            if req.mode != "cors" and p.origin_follows_referrer_policy:
+                # fetch#append-a-request-origin-header step 4.1: the referrer policy may hide it
                 pol = req.referrer_policy
+                downgrade = env.page_origin.serialize().startswith("https:") and scheme != "https"
                 if pol == "no-referrer":
+                    origin_header = "null"
+                elif pol in ("no-referrer-when-downgrade", "strict-origin", "strict-origin-when-cross-origin") and downgrade:
                     origin_header = "null"
                 elif pol == "same-origin" and not same_origin(req.origin, cur_origin):
                     origin_header = "null"
+        if origin_header is None and p.origin_header_kept_on_redirect:
+            origin_header = prev_origin_header  # WebKit copies the previous hop's header list
+        prev_origin_header = origin_header
         body_bytes = body.data if body is not None else None
         wire = actual_request_headers(
             profile=p, api=req.api, url=current, author_headers=headers, origin_header=origin_header,
             mode=req.mode, site=site, referrer=referrer,
-            body_length=len(body_bytes) if body_bytes is not None and (body is None or body.kind != "stream") else None,
-            after_redirect=after_redirect,
+            body_length=_content_length(method, body),
+            omit_sec_fetch=p.sec_fetch_omitted_after_cross_origin_cors_redirect and last_hop_cross_origin
+            and req.mode == "cors",
         )
         out = HttpRequest(method=method, url=current, headers=wire, body=body_bytes)
         answer = yield out
@@ -364,6 +397,11 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                 t.note("fetch#concept-http-redirect-fetch", "redirect", "more than 20 redirects", False)
                 return fail(Reason.TOO_MANY_REDIRECTS, value=loc.href, status=status,
                             anchor="fetch#concept-http-redirect-fetch")
+            if body is not None and body.kind == "stream" and status != 303:
+                t.note("fetch#concept-http-redirect-fetch", "redirect", "a streamed body cannot be sent again", False,
+                       status=status, location=loc.href)
+                return fail(Reason.REDIRECT_WITH_STREAM_BODY, value=loc.href, status=status,
+                            anchor="fetch#concept-http-redirect-fetch")
             loc_href = loc.href.split("#", 1)[0]
             loc_origin = origin_of(loc_href)
             if loc.has_credentials and (
@@ -384,6 +422,9 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                 headers = headers.delete("Authorization")
                 entries = entries.delete("Authorization")
                 t.note("fetch#concept-http-redirect-fetch", "redirect", "Authorization removed (cross-origin hop)")
+            if not p.preflight_headers_before_redirect_removals:
+                class_headers, class_entries = headers, entries
+            last_hop_cross_origin = not same_origin(cur_origin, loc_origin)
             url_list.append(loc_href)
             t.note("fetch#concept-http-redirect-fetch", "redirect", f"follow {status} to {loc_href}", status=status,
                    location=loc_href, method=method, method_rewritten=rewritten,

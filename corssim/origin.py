@@ -171,7 +171,7 @@ def same_site(a: Origin, b: Origin) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def is_potentially_trustworthy(url: str) -> bool:
-    """secure-contexts#is-origin-trustworthy, for a URL: https/wss, loopback hosts, file."""
+    """secure-contexts#potentially-trustworthy-url: https/wss, loopback hosts, file."""
     try:
         u = _url.parse(url)
     except InvalidURL:

@@ -39,7 +39,9 @@ class Profile:
     safelist_per_entry: bool = False
     #: Access-Control-Request-Headers lists each name once (Firefox repeats a name set twice)
     acrh_deduplicated: bool = True
-    #: a Content-Type set twice goes out with the last value only (Firefox), not combined
+    #: ReadableStream request bodies are streamed (Firefox has none: the stream becomes a string)
+    request_stream_bodies: bool = True
+    #: a Content-Type set twice goes out as one media type, the last that parses (Firefox), not combined
     content_type_last_wins: bool = False
     # --- preflight validation --------------------------------------------------------------
     #: `Access-Control-Allow-Headers: *` (no credentials) also covers Authorization
@@ -74,7 +76,13 @@ class Profile:
     cache_erase_unsatisfying: bool = False
     #: WebKit stores the preflight result before checking methods and headers
     cache_store_before_validation: bool = False
+    #: a no-cors/same-origin non-GET request's Origin may be hidden by the referrer policy
+    #: (the standard, Firefox); Chromium always sends the page's origin
+    origin_follows_referrer_policy: bool = True
     # --- redirects -------------------------------------------------------------------------
+    #: the need for a preflight is decided when the load starts and stays after a redirect that
+    #: dropped the unsafe header or rewrote the method (Firefox keeps it in the load info)
+    preflight_sticky_across_redirects: bool = False
     #: a preflight after a tainting redirect carries, and is checked against, the page's real
     #: origin (Firefox), and is not CORS-checked at all when it goes to the page's own origin
     preflight_origin_untainted: bool = False
@@ -84,13 +92,24 @@ class Profile:
     #: looks at the new URL only (Chromium's CorsURLLoader restart)
     sec_fetch_site_reset_on_preflight_restart: bool = False
     # --- wire ------------------------------------------------------------------------------
-    #: Sec-Fetch-* headers are sent again on the request after a redirect (not WebKit)
-    sec_fetch_after_redirect: bool = True
+    #: no Sec-Fetch-* on a cors-mode request that a redirect took to another origin (WebKit;
+    #: its preflights, same-origin hops and no-cors hops keep them)
+    sec_fetch_omitted_after_cross_origin_cors_redirect: bool = False
+    #: the request after a redirect keeps the previous hop's Origin header even where it would
+    #: add none (WebKit copies the header list: a same-origin POST 302 -> GET still has Origin)
+    origin_header_kept_on_redirect: bool = False
+    #: a preflight after a redirect is computed from the headers the request started with, before
+    #: redirects removed Authorization or the body headers (WebKit: ACRH still names them)
+    preflight_headers_before_redirect_removals: bool = False
+    #: the preflight carries the User-Agent the page set (WebKit), not the browser's own
+    preflight_copies_user_agent: bool = False
     #: WebKit sends non-ASCII header values as UTF-8 rather than single bytes
     utf8_header_values_on_wire: bool = False
     user_agent: str = "corssim"
     accept_language: str = "en-US,en;q=0.9"
     accept_encoding: str = "gzip, deflate, br, zstd"
+    #: the Priority header fetch() requests and preflights carry (Firefox: u=4; none on XHR)
+    priority_header: str | None = None
     #: the message `fetch()` rejects with on a network error
     network_error_message: str = "Failed to fetch"
 
@@ -99,6 +118,7 @@ PROFILES: dict[str, Profile] = {
     "spec": Profile(
         name="spec",
         label="Fetch Standard",
+        safelist_per_entry=True,
         user_agent="Mozilla/5.0 (corssim spec profile)",
     ),
     "chromium": Profile(
@@ -111,6 +131,7 @@ PROFILES: dict[str, Profile] = {
         aceh_empty_element_fails=True,
         report_first_disallowed_in_request_order=True,
         sec_fetch_site_reset_on_preflight_restart=True,
+        origin_follows_referrer_policy=False,
         max_age_parser="chromium",
         max_age_cap=7200,
         cache_model="replace",
@@ -132,6 +153,9 @@ PROFILES: dict[str, Profile] = {
         content_type_last_wins=True,
         preflight_origin_untainted=True,
         preflight_sec_fetch_site_current_only=True,
+        preflight_sticky_across_redirects=True,
+        request_stream_bodies=False,
+        priority_header="u=4",
         wildcard_covers_authorization=True,
         multiple_acao_lines_error=True,
         max_age_parser="firefox",
@@ -157,7 +181,10 @@ PROFILES: dict[str, Profile] = {
         cached_wildcard_covers_authorization=True,
         cache_erase_unsatisfying=True,
         cache_store_before_validation=True,
-        sec_fetch_after_redirect=False,
+        sec_fetch_omitted_after_cross_origin_cors_redirect=True,
+        origin_header_kept_on_redirect=True,
+        preflight_headers_before_redirect_removals=True,
+        preflight_copies_user_agent=True,
         utf8_header_values_on_wire=True,
         user_agent="Mozilla/5.0 (X11; Ubuntu; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/60.5 Safari/605.1.15",
         accept_language="en-US",

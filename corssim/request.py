@@ -160,7 +160,9 @@ def _fill_headers(
         idx = next((i for i, (n, _) in enumerate(kept) if n.lower() == low), None)
         combined = value if idx is None else f"{kept[idx][1]}, {value}"
         if idx is not None and low == "content-type" and profile.content_type_last_wins:
-            combined = value
+            # Firefox's channel parses the combined value as a list of media types and keeps the
+            # last one that parses
+            combined = value if H.parse_mime_type(value) is not None else kept[idx][1]
         if mode == "no-cors":
             # fetch#concept-headers-append for guard "request-no-cors"
             if not H.is_no_cors_safelisted_request_header_name(name) or not H.is_cors_safelisted_request_header(
@@ -234,6 +236,9 @@ def build_request(
         else:
             return _reject(Reason.BODY_WITH_GET_OR_HEAD, "body", method, "fetch#dom-request")
     use_preflight = bool(upload_listeners) and api == "xhr"
+    if body_value is not None and body_value.kind == "stream" and not profile.request_stream_bodies:
+        # an engine without streaming uploads turns the stream into a string, as for any object
+        body_value = Body("text", b"[object ReadableStream]")
     if body_value is not None and body_value.kind == "stream":
         if api == "fetch" and duplex != "half":
             return _reject(Reason.INVALID_INIT, "duplex", duplex, "fetch#dom-request")

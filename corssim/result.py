@@ -66,6 +66,7 @@ class Reason(enum.Enum):
     REDIRECT_CONTAINS_CREDENTIALS = "redirect_contains_credentials"
     INVALID_REDIRECT_LOCATION = "invalid_redirect_location"
     REDIRECT_NON_HTTP_SCHEME = "redirect_non_http_scheme"
+    REDIRECT_WITH_STREAM_BODY = "redirect_with_stream_body"
     # the network itself (no HTTP response)
     NETWORK_FAILURE = "network_failure"
 

@@ -62,8 +62,8 @@ def referrer_for(page_url: str, page_origin: Origin, target: str, policy: str) -
     return None if downgrade else origin_only
 
 
-def _sec_fetch(profile: Profile, mode: str, site: str, trustworthy: bool, after_redirect: bool) -> list[tuple[str, str]]:
-    if not trustworthy or (after_redirect and not profile.sec_fetch_after_redirect):
+def _sec_fetch(mode: str, site: str, trustworthy: bool, omit: bool) -> list[tuple[str, str]]:
+    if not trustworthy or omit:
         return []
     return [("Sec-Fetch-Site", site), ("Sec-Fetch-Mode", mode), ("Sec-Fetch-Dest", "empty")]
 
@@ -86,7 +86,7 @@ def actual_request_headers(
     site: str,
     referrer: str | None,
     body_length: int | None,
-    after_redirect: bool,
+    omit_sec_fetch: bool = False,
 ) -> Headers:
     """The header list of the request itself, browser-added headers included."""
     trustworthy = is_potentially_trustworthy(url)
@@ -102,12 +102,12 @@ def actual_request_headers(
         out.append(("Accept-Language", profile.accept_language))
     if origin_header is not None:
         out.append(("Origin", origin_header))
-    out.extend(_sec_fetch(profile, mode, site, trustworthy, after_redirect))
+    out.extend(_sec_fetch(mode, site, trustworthy, omit_sec_fetch))
     if referrer is not None:
         out.append(("Referer", referrer))
     out.append(("Accept-Encoding", profile.accept_encoding))
-    if profile.name == "firefox" and api == "fetch":
-        out.append(("Priority", "u=4"))
+    if profile.priority_header is not None and api == "fetch":
+        out.append(("Priority", profile.priority_header))
     return Headers(tuple(out))
 
 
@@ -120,7 +120,7 @@ def preflight_request_headers(
     origin_header: str,
     site: str,
     referrer: str | None,
-    after_redirect: bool,
+    user_agent: str | None = None,
 ) -> Headers:
     """fetch#cors-preflight-fetch-0: OPTIONS with Accept */*, Access-Control-Request-Method,
     Access-Control-Request-Headers (names joined by "," without spaces), Origin; no credentials."""
@@ -134,12 +134,12 @@ def preflight_request_headers(
     if unsafe_names:
         out.append(("Access-Control-Request-Headers", ",".join(unsafe_names)))
     out.append(("Origin", origin_header))
-    out.append(("User-Agent", profile.user_agent))
-    out.extend(_sec_fetch(profile, "cors", site, trustworthy, after_redirect))
+    out.append(("User-Agent", user_agent if user_agent is not None else profile.user_agent))
+    out.extend(_sec_fetch("cors", site, trustworthy, False))
     if referrer is not None:
         out.append(("Referer", referrer))
     out.append(("Accept-Encoding", profile.accept_encoding))
     out.append(("Accept-Language", profile.accept_language))
-    if profile.name == "firefox":
-        out.append(("Priority", "u=4"))
+    if profile.priority_header is not None:
+        out.append(("Priority", profile.priority_header))
     return Headers(tuple(out))
