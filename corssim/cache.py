@@ -201,11 +201,13 @@ class PreflightCache:
             return False
         expires = now + max_age
         if p.cache_model == "entries":
+            # an entry that matches the request (a credentialed one serves a request without
+            # credentials, fetch#concept-cache-match) gets the new max-age; otherwise a new entry
             for kind, values in (("method", methods), ("header", header_names)):
                 for v in values:
                     matched = False
                     for i, e in enumerate(self._entries):
-                        if e.key == key and e.credentials == credentials and e.kind == kind and (
+                        if e.key == key and (e.credentials or not credentials) and e.kind == kind and (
                             e.value == v if kind == "method" else e.value.lower() == v.lower()
                         ):
                             self._entries[i] = attrs.evolve(e, expires_at=expires)
