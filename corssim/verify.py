@@ -220,9 +220,10 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as e:
         return 0 if e.code == 0 else 2
-    from corssim.browsers import EngineMissing, missing_reason, run_scenario_file
+    from corssim.browsers import EngineMissing, missing_reason
+    from corssim.browsers.runner import run_data
     from corssim.errors import ScenarioError
-    from corssim.scenario import load, run_file
+    from corssim.scenario import load, parse_file, run_file
 
     engines = list(ENGINES) if args.engine == "all" else [args.engine]
     for eng in engines:
@@ -231,7 +232,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> int:
             print(f"corssim verify: {eng} cannot run here: {why}", file=sys.stderr)
             return 2
     try:
-        sf = load(args.file)
+        load(args.file)  # checks the file, with a clear error
         raw = json.loads(Path(args.file).read_text(encoding="utf-8"))
     except ScenarioError as e:
         print(f"corssim verify: {e}", file=sys.stderr)
@@ -243,11 +244,12 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> int:
     status = 0
     for eng in engines:
         try:
-            real = run_scenario_file(sf, eng, step_timeout=args.step_timeout)
+            real, as_run = run_data(raw, eng, step_timeout=args.step_timeout)
         except EngineMissing as e:
             print(f"corssim verify: {e}", file=sys.stderr)
             return 2
-        predicted = run_file(sf, eng)
+        # WebKit runs each scenario on fresh ports: the model sees the same origins.
+        predicted = run_file(parse_file(as_run, args.file), eng)
         diffs = compare(real, predicted, page_headers)
         skipped = not_run(real)
         total = len(real.get("results", [])) - len(skipped)

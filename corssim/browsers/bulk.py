@@ -45,6 +45,9 @@ def hosts_for(port_base: int | None) -> dict[str, str] | None:
 def group_key(d: Difference) -> str:
     """A disagreement's cause, roughly: the field (request index folded) and the two values."""
     field = re.sub(r"server_log\[\d+\]", "server_log[*]", d.field)
+    if ".headers." in field:  # page-set header names come in any case
+        head, _, name = field.partition(".headers.")
+        field = f"{head}.headers.{name.lower()}"
 
     def short(v: Any) -> str:
         text = json.dumps(v, ensure_ascii=False, sort_keys=True)
@@ -76,20 +79,20 @@ def _load_inputs(files: Sequence[str], seed: int, count: int,
 
 
 def run_engine(engine: str, inputs: Sequence[tuple[str, dict[str, Any]]], outdir: Path | None,
-               step_timeout: float = 20.0, log: Any = None) -> dict[str, Any]:
+               step_timeout: float = 20.0, log: Any = None, rotate_base: int = 20000) -> dict[str, Any]:
     """Run every input in one launch of `engine` and compare with the model; a summary dict."""
     from corssim.scenario import parse_file, run_file
 
     summary: dict[str, Any] = {"engine": engine, "files": [], "scenarios": 0, "steps": 0, "not_run": [],
                                "agreeing_steps": 0, "agreeing_scenarios": 0, "differences": []}
     started = time.monotonic()
-    with BrowserRun(engine, step_timeout=step_timeout) as run:
+    with BrowserRun(engine, step_timeout=step_timeout, rotate_base=rotate_base) as run:
         summary["version"] = run.version()
         for name, data in inputs:
-            sf = parse_file(data, name)
             t0 = time.monotonic()
-            real = run.run_file(sf)
+            real, data = run.run_data(data, name)
             t_real = time.monotonic() - t0
+            sf = parse_file(data, name)
             t1 = time.perf_counter()
             predicted = run_file(sf, engine)
             t_model = time.perf_counter() - t1
@@ -184,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", default="build/conformance", help="directory for raw results (default build/conformance)")
     p.add_argument("--port-base", type=int, default=None, help="hosts on ports N, N+1, N+2 instead of 8801..8803")
     p.add_argument("--step-timeout", type=float, default=20.0)
+    p.add_argument("--rotate-base", type=int, default=20000,
+                   help="WebKit runs each scenario on fresh ports counted from here (default 20000)")
     p.add_argument("--conformance", default="spec_notes/conformance.md",
                    help="summary file to update (default spec_notes/conformance.md)")
     p.add_argument("--no-summary", action="store_true", help="do not update the conformance summary")
@@ -202,7 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     inputs = _load_inputs(args.files, args.seed, args.count, hosts_for(args.port_base))
     outdir = Path(args.out)
-    summaries = [run_engine(name, inputs, outdir, args.step_timeout, log=sys.stderr) for name in engines]
+    summaries = [run_engine(name, inputs, outdir, args.step_timeout, log=sys.stderr, rotate_base=args.rotate_base)
+                 for name in engines]
     for s in summaries:
         print(f"{s['engine']} ({s.get('version')}): {s['agreeing_scenarios']}/{s['scenarios']} scenarios, "
               f"{s['agreeing_steps']}/{s['steps']} steps agree; {s['seconds']} s")

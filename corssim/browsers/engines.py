@@ -348,6 +348,11 @@ class WebKitEngine:
         self._driver: Any = None
         self._env: dict[str, str] = {}
         self._version = "WebKitGTK"
+        #: True: a new session (a new MiniBrowser) per page; False: one session, navigated, renewed
+        #: every `pages_per_session` pages (the runner then gives each scenario fresh origins)
+        self.session_per_page = True
+        self.pages_per_session = 100
+        self._pages = 0
 
     def start(self) -> None:
         display = self._start_xvfb()
@@ -402,14 +407,26 @@ class WebKitEngine:
         return drv
 
     def open(self, url: str) -> None:
-        self.close_page()
-        self._driver = self._new_session()
+        if self.session_per_page or self._driver is None or self._pages >= self.pages_per_session:
+            self._quit()
+            self._driver = self._new_session()
+            self._pages = 0
+        self._pages += 1
         self._driver.get(url)
 
     def pump(self, seconds: float) -> None:
         time.sleep(seconds)
 
     def close_page(self) -> None:
+        if self.session_per_page:
+            self._quit()
+        elif self._driver is not None:
+            try:
+                self._driver.get("about:blank")
+            except Exception:  # noqa: BLE001
+                self._quit()
+
+    def _quit(self) -> None:
         if self._driver is not None:
             try:
                 self._driver.quit()
@@ -418,7 +435,7 @@ class WebKitEngine:
             self._driver = None
 
     def stop(self) -> None:
-        self.close_page()
+        self._quit()
         _kill(self._wd)
         self._wd = None
         _kill(self._xvfb)

@@ -19,13 +19,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from corssim.browsers.engines import ENGINES, Engine, FirefoxEngine, make_engine
+from corssim.browsers.engines import ENGINES, Engine, FirefoxEngine, WebKitEngine, make_engine
 from corssim.browsers.page import PAGE_HTML
 from corssim.browsers.server import Answer, LoggedRequest, ServerPool
 from corssim.scenario import Rule, Scenario, ScenarioFile, Step, check_expect, load, parse_file
 
-__all__ = ["MAX_WAIT_S", "STEP_TIMEOUT_S", "BrowserRun", "run_file", "run_scenario_file"]
+__all__ = ["MAX_WAIT_S", "STEP_TIMEOUT_S", "BrowserRun", "run_data", "run_file", "run_scenario_file"]
 
+ROTATE_PORT_START = 20000  # per-scenario ports when rotating (below the ephemeral range)
+ROTATE_PORT_END = 32000
 MAX_WAIT_S = 30.0          # a scenario asking for more wall-clock waiting than this is not run
 STEP_TIMEOUT_S = 20.0      # one step, in the page (plus any delay_s the rules ask for)
 SETTLE_S = 0.05            # after the page reports, let stray requests land in the log
@@ -132,13 +134,19 @@ class BrowserRun:
     """One engine and the host servers, for a batch of scenarios. Use as a context manager."""
 
     def __init__(self, engine: str, *, step_timeout: float = STEP_TIMEOUT_S, warm_up: bool = True,
-                 max_wait: float = MAX_WAIT_S) -> None:
+                 max_wait: float = MAX_WAIT_S, rotate_ports: bool | None = None,
+                 rotate_base: int = ROTATE_PORT_START) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
         self.engine_name = engine
         self.step_timeout = step_timeout
         self.warm_up = warm_up
         self.max_wait = max_wait
+        # WebKit can only be given fresh state with a new session (a new MiniBrowser, ~1 s); fresh
+        # ports per scenario give the same isolation in one session.
+        self.rotate_ports = engine == "webkit" if rotate_ports is None else rotate_ports
+        self.rotate_base = rotate_base
+        self._next_port = rotate_base
         self.pool = ServerPool()
         self.control = _Control()
         self.pool.control = self.control
@@ -148,6 +156,8 @@ class BrowserRun:
 
     def __enter__(self) -> BrowserRun:
         self.engine = make_engine(self.engine_name)
+        if isinstance(self.engine, WebKitEngine):
+            self.engine.session_per_page = not self.rotate_ports
         try:
             self.engine.start()
         except BaseException:
@@ -309,22 +319,71 @@ class BrowserRun:
     # -- files ----------------------------------------------------------------------------------
 
     def run_file(self, sf: ScenarioFile) -> dict[str, Any]:
+        """Run every scenario of a parsed file (in every engine, whatever its `browsers` says:
+        the comparison with the model is meaningful everywhere)."""
         results: list[dict[str, Any]] = []
         for sc in sf.scenarios:
-            if sc.browsers is not None and self.engine_name not in sc.browsers:
-                pass  # still run: the comparison with the model is meaningful in every engine
             results.extend(self.run_scenario(sc))
         return {"browser": self.engine_name, "engine_version": self.version(), "hosts": dict(sf.hosts),
                 "results": results}
 
+    def run_data(self, data: dict[str, Any], where: str = "scenarios") -> tuple[dict[str, Any], dict[str, Any]]:
+        """Run a decoded scenario file; returns (results file, the scenario file as run).
+
+        With `rotate_ports`, every scenario runs on hosts of its own (same addresses, fresh ports,
+        written into the scenario's `hosts`), so that no browser state can carry over between
+        scenarios even in one browser session; run the model on the returned file so that both
+        sides see the same origins.
+        """
+        if not self.rotate_ports:
+            return self.run_file(parse_file(data, where)), data
+        base = parse_file({**data, "scenarios": []}, where).hosts
+        rewritten: list[Any] = []
+        for raw in data.get("scenarios", []):
+            if not isinstance(raw, dict):
+                rewritten.append(raw)
+                continue
+            hosts = dict(base)
+            hosts.update(raw.get("hosts") or {})
+            rewritten.append({**raw, "hosts": self._fresh_hosts(hosts)})
+        effective = {**data, "scenarios": rewritten}
+        sf = parse_file(effective, where)
+        results: list[dict[str, Any]] = []
+        for sc in sf.scenarios:
+            results.extend(self.run_scenario(sc))
+            self.pool.release(dict(sc.hosts))
+        return ({"browser": self.engine_name, "engine_version": self.version(), "hosts": dict(sf.hosts),
+                 "results": results}, effective)
+
+    def _fresh_hosts(self, hosts: dict[str, str]) -> dict[str, str]:
+        from urllib.parse import urlsplit
+
+        out: dict[str, str] = {}
+        for name in sorted(hosts):
+            parts = urlsplit(hosts[name])
+            if self._next_port + 1 >= ROTATE_PORT_END:
+                self._next_port = self.rotate_base
+            out[name] = f"{parts.scheme}://{parts.hostname}:{self._next_port}"
+            self._next_port += 1
+        return out
+
 
 def run_scenario_file(sf: ScenarioFile, engine: str, **kwargs: Any) -> dict[str, Any]:
-    """Run a parsed scenario file in one launch of `engine`; the results file as a dict."""
+    """Run a parsed scenario file in one launch of `engine` on the file's own hosts (no port
+    rotation); the results file as a dict."""
+    kwargs.setdefault("rotate_ports", False)
     with BrowserRun(engine, **kwargs) as run:
         return run.run_file(sf)
 
 
+def run_data(data: dict[str, Any], engine: str, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run a decoded scenario file in one launch of `engine`: (results file, file as run)."""
+    with BrowserRun(engine, **kwargs) as run:
+        return run.run_data(data)
+
+
 def run_file(path: str | Path | dict[str, Any], engine: str, **kwargs: Any) -> dict[str, Any]:
-    """Run a scenario file (a path, or its decoded JSON) in `engine`; the results file as a dict."""
+    """Run a scenario file (a path, or its decoded JSON) in `engine` on the file's own hosts;
+    the results file of the scenario format, as a dict."""
     sf = parse_file(path, "scenarios") if isinstance(path, dict) else load(path)
     return run_scenario_file(sf, engine, **kwargs)

@@ -143,7 +143,16 @@ class HostServer:
         self.port = port
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((ip, port))
+        deadline = time.monotonic() + 5.0
+        while True:  # a port freed a moment ago (or briefly used by another test) gets a few tries
+            try:
+                self._sock.bind((ip, port))
+                break
+            except OSError as e:
+                if time.monotonic() > deadline:
+                    self._sock.close()
+                    raise OSError(e.errno, f"cannot listen on {ip}:{port} for host {name}: {e.strerror}") from None
+                time.sleep(0.25)
         self._sock.listen(64)
         self._sock.settimeout(0.5)
         self._stop = threading.Event()
@@ -255,6 +264,10 @@ class HostServer:
     def stop(self) -> None:
         self._stop.set()
         try:
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() at once on Linux
+        except OSError:
+            pass
+        try:
             self._sock.close()
         except OSError:
             pass
@@ -300,6 +313,19 @@ class ServerPool:
                 existing.name = name
                 continue
             self._servers[key] = HostServer(self, name, ip, port)
+
+    def release(self, hosts: dict[str, str]) -> None:
+        """Stop the servers of these hosts (used when every scenario gets fresh ports)."""
+        from urllib.parse import urlsplit
+
+        for origin in hosts.values():
+            parts = urlsplit(origin)
+            if parts.hostname is None:
+                continue
+            key = (socket.gethostbyname(parts.hostname), parts.port or 80)
+            server = self._servers.pop(key, None)
+            if server is not None:
+                server.stop()
 
     def set_rules(self, rules: Sequence[Rule]) -> None:
         with self._lock:

@@ -51,7 +51,8 @@ class _Runs:
                 continue
             out = self.base / engine
             cmd = [sys.executable, "-m", "corssim.browsers.bulk", "--engine", engine, "--count", str(COUNT),
-                   "--seed", str(SEED), "--port-base", str(PORT_BASES[engine]), "--out", str(out),
+                   "--seed", str(SEED), "--port-base", str(PORT_BASES[engine]), "--rotate-base", "24000",
+                   "--out", str(out),
                    "--no-summary", "--files", *SCENARIO_FILES]
             log = open(self.base / f"{engine}.log", "wb")
             self.procs[engine] = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
@@ -122,7 +123,11 @@ def test_harness_sees_what_the_engine_sent(runs: _Runs, engine: str) -> None:
     assert ok["outcome"] == "ok" and ok["response_type"] == "cors" and ok["body"] == "ok"
     assert [(r["host"], r["method"], r["path"]) for r in ok["server_log"]] == [("B", "GET", "/data")]
     origin = [v for n, v in ok["server_log"][0]["headers"] if n.lower() == "origin"]
-    assert origin == [f"http://127.0.0.1:{PORT_BASES[engine]}"]
+    scenarios = json.loads((runs.base / engine / f"{engine}.simple-requests.scenarios.json").read_text())
+    as_run = next(s for s in scenarios["scenarios"] if s["id"] == "simple-get-acao-origin")
+    page_origin = (as_run.get("hosts") or scenarios.get("hosts") or {}).get("A")
+    assert page_origin is not None and page_origin.startswith("http://127.0.0.1:")
+    assert origin == [page_origin]
     bad = recs[("simple-get-no-acao", 0)]
     assert bad["outcome"] == "network_error" and bad["status"] is None and bad["body"] is None
 
