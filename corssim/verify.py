@@ -213,6 +213,16 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so the engines and servers stop."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
 def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> int:
     """Entry point of `corssim verify`; returns the exit status."""
     out = stdout or sys.stdout
@@ -220,6 +230,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as e:
         return 0 if e.code == 0 else 2
+    _exit_cleanly_on_sigterm()
     from corssim.browsers import EngineMissing, missing_reason
     from corssim.browsers.runner import run_data
     from corssim.errors import ScenarioError

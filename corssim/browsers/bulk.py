@@ -178,6 +178,16 @@ def write_conformance(path: Path, summaries: Sequence[Mapping[str, Any]], comman
     path.write_text("# Conformance with real engines\n\n" + block + "\n", encoding="utf-8")
 
 
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so the engines and servers stop."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m corssim.browsers.bulk", description=__doc__.split("\n\n")[0])
     p.add_argument("--engine", default="all", choices=[*ENGINES, "all"])
@@ -196,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = p.parse_args(argv)
     except SystemExit as e:
         return 0 if e.code == 0 else 2
+    _exit_cleanly_on_sigterm()
     if args.count < 0:
         print("bulk: --count must be zero or more", file=sys.stderr)
         return 2

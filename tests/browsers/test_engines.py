@@ -68,8 +68,7 @@ class _Runs:
             try:
                 proc.wait(timeout=max(1.0, self.deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+                _end(proc)
                 self.done[engine] = f"timed out after {RUN_TIMEOUT_S} s"
             else:
                 path = self.base / engine / f"{engine}.summary.json"
@@ -85,9 +84,19 @@ class _Runs:
 
     def stop(self) -> None:
         for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=10)
+            _end(proc)
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM first (the run then stops its browsers and servers), SIGKILL if it lingers."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
