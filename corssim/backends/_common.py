@@ -250,16 +250,26 @@ def _finish_loop(loop: asyncio.AbstractEventLoop, kept: set[asyncio.Task[Any]] |
     `kept` holds strong references to tasks that outlived a call: during garbage collection the
     loop's own weak task registry may already be empty.
     """
-    if loop.is_closed():
+    if loop.is_closed() or loop.is_running():
         return
-    try:
-        pending = {t for t in asyncio.all_tasks(loop) if not t.done()} | {t for t in (kept or ()) if not t.done()}
-        for task in pending:
-            task.cancel()
-        if pending and not loop.is_running():
-            loop.run_until_complete(asyncio.wait(pending, timeout=5.0))
-    except RuntimeError:  # another loop runs in this thread: nothing more can be done safely
-        pass
-    finally:
-        if not loop.is_running():
+    pending = {t for t in asyncio.all_tasks(loop) if not t.done()} | {t for t in (kept or ()) if not t.done()}
+
+    def drain() -> None:
+        try:
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.wait(pending, timeout=5.0))
+        finally:
             loop.close()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        drain()
+        return
+    # Collected while another loop runs in this thread: a loop cannot run inside another there,
+    # so drain ours on a short-lived helper thread (bounded).
+    helper = threading.Thread(target=drain, name="corssim-loop-drain", daemon=True)
+    helper.start()
+    helper.join(timeout=6.0)

@@ -314,3 +314,26 @@ def test_lifespan_off_and_on() -> None:
         ASGIServer(http_only, lifespan="on").handle(corssim.HttpRequest(method="GET", url=f"{API}/x"))
     with pytest.raises(ValueError):
         ASGIServer(http_only, lifespan="sometimes")
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("inside_a_loop", [False, True])
+def test_an_unclosed_server_shuts_its_lifespan_down_when_collected(inside_a_loop: bool) -> None:
+    import asyncio
+    import gc
+
+    events: list[str] = []
+    server = ASGIServer(_lifespan_app(events))
+    assert corssim.Page(APP_ORIGIN, server=server).fetch(f"{API}/hello").ok
+    server.cycle = server  # type: ignore[attr-defined]  # only the cycle collector can free it
+    del server
+
+    async def collect_in_loop() -> None:
+        gc.collect()
+
+    if inside_a_loop:
+        asyncio.run(collect_in_loop())
+    else:
+        gc.collect()
+    # the lifespan was cancelled (not shut down cleanly), but nothing was left pending
+    assert events == ["startup"]
