@@ -107,8 +107,7 @@ class _Lifespan:
             if required:
                 raise ServerError(f"the ASGI app does not support lifespan events ({exc!r})")
             return  # "auto": an app that raises on the lifespan scope is served without it
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
+        await _cancel(self.task)
         raise ServerError(
             f"the ASGI app's lifespan startup did not complete within {self.timeout} s "
             "(an app that does not check scope['type'] may wait forever): pass lifespan='off'"
@@ -125,8 +124,7 @@ class _Lifespan:
         finally:
             waiter.cancel()
         if not self.task.done():
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
+            await _cancel(self.task)
 
 
 def _latin1(value: object, what: str) -> str:
@@ -245,16 +243,14 @@ class ASGIServer:
         finally:
             finished.cancel()
         if not ex.done.is_set() and not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await _cancel(task)
             raise TransportError(FaultKind.TIMEOUT, f"the ASGI app gave no complete response within {self.timeout} s")
         if not task.done():
             # The response is complete; background work (Starlette's BackgroundTasks) may run on.
             # Give it what is left of the bound, then stop it: the browser already has its response.
             done, _ = await asyncio.wait({task}, timeout=self.timeout)
             if not done:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                await _cancel(task)
         exc = task.exception() if task.done() and not task.cancelled() else None
         if ex.error is not None:
             raise ex.error
@@ -325,6 +321,12 @@ class ASGIServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+async def _cancel(task: asyncio.Future[Any]) -> None:
+    """Cancel `task` and give it a bounded moment to unwind (an app may swallow the cancellation)."""
+    task.cancel()
+    await asyncio.wait({task}, timeout=1.0)
 
 
 def _format(exc: BaseException) -> str:

@@ -327,6 +327,24 @@ def test_asgi_hanging_app_times_out_within_the_bound() -> None:
     assert time.monotonic() - t0 < 3.0
 
 
+def test_asgi_app_that_swallows_cancellation_still_times_out() -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        for _ in range(3):
+            try:
+                await asyncio.sleep(2)
+            except asyncio.CancelledError:
+                pass  # a badly behaved app
+
+    server = ASGIServer(app, timeout=0.2)
+    t0 = time.monotonic()
+    with pytest.raises(TransportError) as info:
+        server.handle(REQ)
+    assert info.value.fault.kind is FaultKind.TIMEOUT
+    assert time.monotonic() - t0 < 2.0
+    server.close()
+
+
 def test_asgi_app_waiting_for_disconnect_does_not_hang() -> None:
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         assert scope["type"] == "http"
