@@ -5,8 +5,9 @@
 One simulation is one `page.fetch` in a fresh Page (so preflighted requests really preflight),
 cycling through four requests against the same small CORS policy (tests/backends/refapp.py):
 a simple GET, a JSON POST and a PUT with Authorization (both preflighted), and a GET from a
-disallowed origin. Every back-end serves the same policy; the verdicts are checked to be equal
-before timing. Each row is warmed up, then the best of `--repeat` runs of `--n` simulations.
+disallowed origin. Every back-end serves the same policy; the verdicts are checked to be equal.
+Each row is warmed up; then `--repeat` rounds run every row once (interleaved, so load bursts from
+other processes hit all rows alike), and each row reports its best round of `--n` simulations.
 
 Rows: fake rules; plain function; WSGI app (on the bounded worker thread, and inline with
 timeout=None); ASGI app (sync `handle` on the private loop, and `afetch` inside one event loop);
@@ -59,16 +60,6 @@ def run_async(server: Any, n: int) -> list[str]:
         return out
 
     return asyncio.run(go())
-
-
-def best_rate(fn: Callable[[int], list[str]], n: int, repeat: int) -> tuple[float, list[str]]:
-    best = float("inf")
-    outcomes: list[str] = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        outcomes = fn(n)
-        best = min(best, time.perf_counter() - t0)
-    return n / best, outcomes
 
 
 def framework_servers() -> list[tuple[str, Callable[[int], list[str]]]]:
@@ -132,28 +123,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.frameworks:
         rows += framework_servers()
 
-    print(f"{args.n} simulations per run, best of {args.repeat}; mix: simple GET, JSON POST (preflight), "
-          f"PUT+Authorization (preflight), disallowed-origin GET")
-    results: list[tuple[str, float]] = []
-    reference: list[str] | None = None
-
-    def measure(name: str, f: Callable[[int], list[str]]) -> None:
-        nonlocal reference
-        f(max(4, args.n // 10))  # warm-up: URL-parse caches, imports, the private loop, the worker thread
-        rate, outcomes = best_rate(f, args.n, args.repeat)
-        if reference is None:
-            reference = outcomes
-        elif outcomes != reference[: len(outcomes)]:
-            raise SystemExit(f"{name}: verdicts differ from the fake server's")
-        results.append((name, rate))
-
-    for name, f in rows:
-        measure(name, f)
     if args.live:
-        with serve_wsgi(refapp.wsgi_app, max_seconds=600) as url:
-            live = LiveServer(url, timeout=5)
-            measure("live HTTP (wsgiref on 127.0.0.1)", lambda n: run_sync(live, n))
+        live_ctx = serve_wsgi(refapp.wsgi_app, max_seconds=600)
+        live = LiveServer(live_ctx.__enter__(), timeout=5)
+        rows.append(("live HTTP (wsgiref on 127.0.0.1)", lambda n: run_sync(live, n)))
+
+    print(f"{args.n} simulations per run; rows interleaved, best of {args.repeat} rounds; mix: simple GET, "
+          f"JSON POST (preflight), PUT+Authorization (preflight), disallowed-origin GET")
+    best: dict[str, float] = {}
+    reference: list[str] | None = None
+    try:
+        for name, f in rows:  # warm-up: URL-parse caches, imports, the private loop, worker threads
+            f(max(4, args.n // 10))
+        for _ in range(args.repeat):  # interleaved, so a burst of machine load hits every row alike
+            for name, f in rows:
+                t0 = time.perf_counter()
+                outcomes = f(args.n)
+                rate = args.n / (time.perf_counter() - t0)
+                if reference is None:
+                    reference = outcomes
+                elif outcomes != reference:
+                    raise SystemExit(f"{name}: verdicts differ from the fake server's")
+                best[name] = max(best.get(name, 0.0), rate)
+    finally:
+        if args.live:
             live.close()
+            live_ctx.__exit__(None, None, None)
+    results = [(name, best[name]) for name, _ in rows]
 
     base = results[0][1]
     width = max(len(n) for n, _ in results)
