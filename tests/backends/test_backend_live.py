@@ -244,3 +244,67 @@ def test_hosts_map_each_simulated_origin_to_its_real_server() -> None:
         assert a.requests[0].startswith(b"GET /start HTTP/1.1\r\nHost: api.example.com\r\n")
         assert b.requests[0].startswith(b"GET /b/next HTTP/1.1\r\nHost: other.example\r\n")
         assert b"\r\nOrigin: null\r\n" in b.requests[0]  # cross-origin redirect taints the origin
+
+
+# --- the same faults as the page sees them ----------------------------------------------------
+
+
+def _silent(conn: socket.socket, req: bytes) -> None:
+    time.sleep(1.5)
+
+
+def _cut(conn: socket.socket, req: bytes) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 100\r\n\r\nonly-ten!!")
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+FAULT_CASES = [
+    ("refused", None, FaultKind.CONNECTION_REFUSED, "Connection refused"),
+    ("timeout", _silent, FaultKind.TIMEOUT, "no response within 0.3 s"),
+    ("reset", _cut, FaultKind.CONNECTION_RESET, "127.0.0.1"),
+    ("empty", send_bytes(b""), FaultKind.CONNECTION_RESET, "127.0.0.1"),
+    ("malformed", send_bytes(b"HTTP/1.1 abc OK\r\n\r\n"), FaultKind.MALFORMED_RESPONSE, "127.0.0.1"),
+    ("oversized", send_bytes(b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 300_000 + b"\r\n\r\n"),
+     FaultKind.HEADERS_TOO_LARGE, "too large"),
+]
+
+
+@pytest.mark.parametrize("name, responder, kind, cause", FAULT_CASES, ids=[c[0] for c in FAULT_CASES])
+@pytest.mark.parametrize("browser", ["chromium", "firefox"])
+def test_fault_verdict_and_cause_in_the_page(name: str, responder: object, kind: FaultKind, cause: str,
+                                             browser: str) -> None:
+    import contextlib
+
+    import corssim
+    from corssim.result import Reason
+
+    ctx = raw_server(responder) if responder is not None else contextlib.nullcontext(None)  # type: ignore[arg-type]
+    with ctx as srv:
+        base = srv.base_url if srv is not None else f"http://127.0.0.1:{free_port()}"
+        with LiveServer(base, timeout=0.3) as live:
+            t0 = time.monotonic()
+            r = corssim.Page("https://app.example", server=live, browser=browser).fetch(
+                "https://api.example.com/x", method="PUT", headers={"Authorization": "t"})
+            assert time.monotonic() - t0 < 3.0
+    assert r.blocked and r.reason is Reason.NETWORK_FAILURE
+    assert r.status is None and r.response is None
+    fault = r.exchanges[-1].fault
+    assert fault is not None and fault.kind is kind and cause in fault.detail
+    assert r.preflight_sent and len(r.exchanges) == 1  # the fault hit the preflight; the PUT never went out
+    text = r.explain()
+    assert kind.value in text and cause in text
+
+
+def test_dns_failure_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    import corssim
+    from corssim.result import Reason
+
+    def no_dns(*args: object, **kwargs: object) -> object:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    with LiveServer("http://api.invalid:8080", timeout=1) as live:
+        r = corssim.Page("https://app.example", server=live).fetch("https://api.example.com/x")
+    assert r.reason is Reason.NETWORK_FAILURE
+    assert r.exchanges[0].fault is not None and r.exchanges[0].fault.kind is FaultKind.DNS_FAILURE
+    assert "dns_failure" in r.explain()
