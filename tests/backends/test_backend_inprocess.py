@@ -455,3 +455,36 @@ def test_detect_kind() -> None:
         detect_kind(42)
     with pytest.raises(ValueError):
         as_server(fn, kind="nonsense")
+
+
+# --- in-process faults as the page sees them -----------------------------------------------------
+
+
+def test_in_process_faults_in_the_page() -> None:
+    import corssim
+    from corssim.result import Reason
+
+    async def slow(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        await asyncio.sleep(30)
+
+    def cut(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Access-Control-Allow-Origin", "*")])
+        yield b"partial"
+        raise RuntimeError("mid-stream")
+
+    def bad_status(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("OK 200", [])
+        return [b""]
+
+    cases = [
+        (ASGIServer(slow, timeout=0.2), FaultKind.TIMEOUT),
+        (WSGIServer(cut), FaultKind.CONNECTION_RESET),
+        (WSGIServer(bad_status), FaultKind.MALFORMED_RESPONSE),
+    ]
+    for server, kind in cases:
+        r = corssim.Page("https://app.example", server=server).fetch("https://api.example.com/x")
+        assert r.reason is Reason.NETWORK_FAILURE, server
+        assert r.exchanges[0].fault is not None and r.exchanges[0].fault.kind is kind
+        assert kind.value in r.explain()
+        server.close()
