@@ -201,6 +201,7 @@ class PreflightCache:
             return False
         expires = now + max_age
         if p.cache_model == "entries":
+            self._purge(now)  # an expired entry matches nothing
             # an entry that matches the request (a credentialed one serves a request without
             # credentials, fetch#concept-cache-match) gets the new max-age; otherwise a new entry
             for kind, values in (("method", methods), ("header", header_names)):

@@ -82,11 +82,14 @@ def is_header_name(name: str) -> bool:
     return is_token(name)
 
 
+_BAD_VALUE_RE = re.compile("[\x00\r\n]|[^\x00-\xff]")
+
+
 def is_header_value(value: str) -> bool:
     """fetch#header-value: no leading/trailing HTTP tab or space, no NUL, CR or LF, bytes only."""
     if value and (value[0] in HTTP_TAB_OR_SPACE or value[-1] in HTTP_TAB_OR_SPACE):
         return False
-    return not any(c in "\x00\r\n" or ord(c) > 0xFF for c in value)
+    return _BAD_VALUE_RE.search(value) is None
 
 
 def normalize_header_value(value: str) -> str:
@@ -205,8 +208,11 @@ def is_cors_unsafe_request_header_byte(c: str) -> bool:
     return (ord(c) < 0x20 and c != "\t") or c in _UNSAFE_BYTES
 
 
+_UNSAFE_BYTE_RE = re.compile('[\x00-\x08\x0a-\x1f"():<>?@\\[\\\\\\]{}\x7f]')
+
+
 def _has_unsafe_byte(value: str) -> bool:
-    return any(is_cors_unsafe_request_header_byte(c) for c in value)
+    return _UNSAFE_BYTE_RE.search(value) is not None
 
 
 _LANGUAGE_OK = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz *,-.;=")

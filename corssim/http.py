@@ -36,10 +36,8 @@ def _to_pairs(value: Union["Headers", HeaderPairs, dict[str, str], None]) -> tup
         return ()
     if isinstance(value, Headers):
         return value.pairs
-    if type(value) is tuple and all(
-        type(p) is tuple and len(p) == 2 and type(p[0]) is str and type(p[1]) is str for p in value
-    ):
-        return value  # already canonical (the core builds these)
+    if type(value) is tuple and (not value or (type(value[0]) is tuple and len(value[0]) == 2)):
+        return value  # a tuple of pairs is taken as canonical (the core builds these)
     items = value.items() if isinstance(value, dict) else value
     out: list[tuple[str, str]] = []
     for raw in items:

@@ -463,15 +463,17 @@ class SpecCacheMachine(RuleBasedStateMachine):
                          url_length=10, now=self.now)
         if max_age <= 0:
             return
-        for m in methods:
-            self.model[(cred, "method", m)] = self.now + max_age
-        for n in names:
-            # an existing header entry matches case-insensitively and gets the new max-age
-            existing = [k for k in self.model if k[0] == cred and k[1] == "header" and k[2].lower() == n.lower()]
-            for k in existing:
-                self.model[k] = self.now + max_age
-            if not existing:
-                self.model[(cred, "header", n)] = self.now + max_age
+        for kind, values in (("method", methods), ("header", names)):
+            for v in values:
+                # a live entry that matches the request (a credentialed one also matches a request
+                # without credentials; header names case-insensitively) gets the new max-age,
+                # otherwise a new entry is made (fetch#cors-preflight-fetch-0, cache update steps)
+                existing = [k for k, exp in self.model.items() if self.now < exp and (k[0] or not cred)
+                            and k[1] == kind and (k[2] == v if kind == "method" else k[2].lower() == v.lower())]
+                for k in existing:
+                    self.model[k] = self.now + max_age
+                if not existing:
+                    self.model[(cred, kind, v)] = self.now + max_age
 
     @rule(dt=st.floats(0, 12, allow_nan=False))
     def advance(self, dt: float) -> None:
