@@ -202,6 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--conformance", default="spec_notes/conformance.md",
                    help="summary file to update (default spec_notes/conformance.md)")
     p.add_argument("--no-summary", action="store_true", help="do not update the conformance summary")
+    p.add_argument("--from-summaries", metavar="DIR",
+                   help="run nothing: write the conformance summary from DIR/ENGINE.summary.json files "
+                        "(e.g. after running the engines in parallel, one process each)")
     try:
         args = p.parse_args(argv)
     except SystemExit as e:
@@ -211,6 +214,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("bulk: --count must be zero or more", file=sys.stderr)
         return 2
     engines = list(ENGINES) if args.engine == "all" else [args.engine]
+    if args.from_summaries:
+        found = [Path(args.from_summaries) / f"{e}.summary.json" for e in engines]
+        loaded = [json.loads(f.read_text(encoding="utf-8")) for f in found if f.exists()]
+        if not loaded:
+            print(f"bulk: no ENGINE.summary.json in {args.from_summaries}", file=sys.stderr)
+            return 2
+        argv_text = " ".join(["python -m corssim.browsers.bulk", *(argv if argv is not None else sys.argv[1:])])
+        write_conformance(Path(args.conformance), loaded, argv_text)
+        return 1 if any(s["differences"] for s in loaded) else 0
     for name in engines:
         why = missing_reason(name)
         if why is not None:

@@ -162,6 +162,11 @@ class ChromiumEngine:
         self._browser: Any = None
         self._ctx: Any = None
         self._page: Any = None
+        #: True: a new BrowserContext per page; False: one context, navigated, renewed every
+        #: `pages_per_context` pages (the runner then gives each scenario fresh origins)
+        self.context_per_page = True
+        self.pages_per_context = 100
+        self._pages = 0
 
     def start(self) -> None:
         from playwright.sync_api import sync_playwright
@@ -175,9 +180,12 @@ class ChromiumEngine:
         return f"Chromium {self._browser.version}" if self._browser else "Chromium"
 
     def open(self, url: str) -> None:
-        self.close_page()
-        self._ctx = self._browser.new_context()
-        self._page = self._ctx.new_page()
+        if self.context_per_page or self._page is None or self._pages >= self.pages_per_context:
+            self._close_context()
+            self._ctx = self._browser.new_context()
+            self._page = self._ctx.new_page()
+            self._pages = 0
+        self._pages += 1
         self._page.goto(url, timeout=30_000)
 
     def pump(self, seconds: float) -> None:
@@ -187,6 +195,15 @@ class ChromiumEngine:
             time.sleep(seconds)
 
     def close_page(self) -> None:
+        if self.context_per_page:
+            self._close_context()
+        elif self._page is not None:
+            try:
+                self._page.goto("about:blank", timeout=30_000)
+            except Exception:  # noqa: BLE001
+                self._close_context()
+
+    def _close_context(self) -> None:
         if self._ctx is not None:
             try:
                 self._ctx.close()
@@ -196,7 +213,7 @@ class ChromiumEngine:
         self._page = None
 
     def stop(self) -> None:
-        self.close_page()
+        self._close_context()
         for obj in (self._browser, self._pw):
             if obj is None:
                 continue
