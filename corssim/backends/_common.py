@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import re
 import concurrent.futures
 import threading
 import traceback
@@ -43,7 +44,9 @@ DEFAULT_TIMEOUT = 10.0
 #: (ERR_RESPONSE_HEADERS_TOO_BIG); corssim uses that bound unless told otherwise.
 DEFAULT_MAX_HEADER_BYTES = 256 * 1024
 
-_TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CTL_IN_VALUE = re.compile(r"[\r\n\x00]")
+_NOT_A_BYTE = re.compile(r"[^\x00-\xff]")
 
 
 @attrs.frozen
@@ -154,7 +157,7 @@ class AppErrors:
 
 
 def _is_token(name: str) -> bool:
-    return bool(name) and all(c in _TCHAR for c in name)
+    return _TOKEN.fullmatch(name) is not None
 
 
 def check_header_pair(name: str, value: str) -> None:
@@ -165,9 +168,9 @@ def check_header_pair(name: str, value: str) -> None:
     """
     if not _is_token(name):
         raise TransportError(FaultKind.MALFORMED_RESPONSE, f"invalid header name {name!r}")
-    if any(c in value for c in "\r\n\x00"):
+    if _CTL_IN_VALUE.search(value):
         raise TransportError(FaultKind.MALFORMED_RESPONSE, f"header {name!r} has CR, LF or NUL in its value {value!r}")
-    if any(ord(c) > 0xFF for c in value):
+    if _NOT_A_BYTE.search(value):
         raise TransportError(FaultKind.MALFORMED_RESPONSE, f"header {name!r} has a character that is not a byte: {value!r}")
 
 

@@ -93,3 +93,17 @@ def test_status_line_parses_or_is_refused(status: str) -> None:
     assert 0 <= code <= 999
     assert status == f"{status[:3]} {reason}" or status == status[:3]
     assert status[:3] == f"{code:03d}"
+
+
+@given(name=st.text(max_size=8), value=st.text(max_size=8))
+def test_header_check_accepts_exactly_tokens_and_byte_values(name: str, value: str) -> None:
+    from corssim.backends._common import check_header_pair
+
+    ok = bool(name) and all(c in TCHAR for c in name) and all(ord(c) <= 0xFF and c not in "\r\n\x00" for c in value)
+    try:
+        check_header_pair(name, value)
+    except TransportError as e:
+        assert e.fault.kind is FaultKind.MALFORMED_RESPONSE
+        assert not ok
+    else:
+        assert ok
