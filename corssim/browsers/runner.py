@@ -105,10 +105,10 @@ def _record(scenario: Scenario, step: Step, engine: str, page_result: dict[str, 
         "id": scenario.id,
         "step": step.index,
         "browser": engine,
-        "outcome": outcome if outcome in ("ok", "network_error") else outcome,
+        "outcome": outcome,  # "ok" | "network_error" (or the harness's "timeout" / "not_run")
         "response_type": rtype if ok else None,
         "status": page_result.get("status") if ok else None,
-        "readable_headers": page_result.get("readable_headers") or {} if ok else {},
+        "readable_headers": (page_result.get("readable_headers") or {}) if ok else {},
         "body": page_result.get("body") if ok else None,
         "preflight_sent": any(
             r.method == "OPTIONS" and any(n.lower() == "access-control-request-method" for n, _ in r.headers)
@@ -290,8 +290,7 @@ class BrowserRun:
             warm = Scenario(id="__warm-up", page=scenario.page, hosts=scenario.hosts,
                             steps=tuple(Step(index=i, api=step.api, url=step.url, init=step.init,
                                              rules=step.rules) for i in range(10)))
-            recs = self._run_until_cached(warm)
-            if recs:
+            if self._run_until_cached(warm):
                 self._warmed.add((page_origin, origin))
 
     def _run_until_cached(self, warm: Scenario) -> bool:
