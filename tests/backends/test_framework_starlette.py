@@ -36,7 +36,7 @@ async def boom(request: Request) -> JSONResponse:
 
 def make_app(**cors: Any) -> Starlette:
     return Starlette(
-        routes=[Route("/items", items, methods=["GET", "POST", "PUT", "DELETE"]), Route("/boom", boom)],
+        routes=[Route("/items", items, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]), Route("/boom", boom)],
         middleware=[Middleware(CORSMiddleware, **cors)],
     )
 
@@ -137,6 +137,17 @@ def test_wildcard_without_credentials_sends_star_which_credentialed_requests_rej
     p = page(origin=EVIL, allow_origins=["*"])
     assert_allowed(p.fetch(f"{API}/items"))
     assert_blocked(p.fetch(f"{API}/items", credentials="include"), Reason.WILDCARD_ORIGIN_WITH_CREDENTIALS)
+
+
+@pytest.mark.parametrize("allow_methods", [["PATCH"], ["*"]])
+def test_quirk_lowercase_patch_is_refused_case_sensitively(allow_methods: list[str]) -> None:
+    """fetch() upper-cases only DELETE/GET/HEAD/OPTIONS/POST/PUT, so method "patch" goes out as
+    "patch"; Starlette compares it case-sensitively and answers the preflight 400, even with "*"."""
+    p = page(allow_origins=[APP_ORIGIN], allow_methods=allow_methods)
+    r = assert_blocked(p.fetch(f"{API}/items", method="patch"), Reason.PREFLIGHT_INVALID_STATUS)
+    assert r.preflights[0].request.headers.get("Access-Control-Request-Method") == "patch"
+    assert r.preflights[0].response is not None and r.preflights[0].response.status == 400
+    assert_allowed(p.fetch(f"{API}/items", method="PATCH"))
 
 
 def test_origin_regex_is_a_full_match() -> None:
