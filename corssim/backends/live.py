@@ -10,6 +10,10 @@ and `Content-Length` only when absent). Redirects are never followed here: corss
 itself. The response header list keeps order, case and repeats; the body is decoded from its
 `Content-Encoding` as the browser would before the page reads it.
 
+The connection itself uses the real scheme: an `https://` simulated URL served by an `http://`
+base URL reaches the app over plain HTTP (it sees the simulated `Host`, not the scheme); the
+in-process adapters do hand the app the simulated scheme.
+
 `serve_wsgi(app)` (wsgiref) and `serve_asgi(app)` (uvicorn, when installed) run an app on a free
 loopback port in a thread that stops by itself, for tests that want a real socket and a real
 server between corssim and the app.
