@@ -279,6 +279,9 @@ class FirefoxEngine:
         self._profile: str | None = None
         self._client: Any = None
         self._version = "Firefox"
+        #: clear caches and cookies before every page (False when the runner gives every
+        #: scenario fresh origins instead)
+        self.clear_each_page = True
 
     def start(self) -> None:
         # marionette-driver ships no type information: imported dynamically, used as Any.
@@ -327,8 +330,9 @@ class FirefoxEngine:
             c.set_context(c.CONTEXT_CONTENT)
 
     def open(self, url: str) -> None:
-        self._client.navigate("about:blank")
-        self.clear_state()
+        if self.clear_each_page:
+            self._client.navigate("about:blank")
+            self.clear_state()
         self._client.navigate(url)
 
     def pump(self, seconds: float) -> None:
