@@ -330,6 +330,7 @@ _CHROMIUM: Mapping[Reason, _Template] = {
     ),
     Reason.INVALID_REDIRECT_LOCATION: _Template("net", "ERR_INVALID_REDIRECT", UNVERIFIED),
     Reason.REDIRECT_NON_HTTP_SCHEME: _Template("net", "ERR_UNSAFE_REDIRECT", UNVERIFIED),
+    Reason.REDIRECT_WITH_STREAM_BODY: _Template("net", "ERR_INVALID_ARGUMENT", "Cr cors_url_loader.cc OnReceiveRedirect"),
     Reason.NETWORK_FAILURE: _Template("net", _chromium_net, UNVERIFIED),
 }
 
@@ -432,6 +433,7 @@ _FIREFOX: Mapping[Reason, _Template] = {
         FACTS_FIREFOX + "; its use for a redirect is unverified",
         "CORSRequestNotHttp",
     ),
+    Reason.REDIRECT_WITH_STREAM_BODY: _Template("networkerror", "", UNVERIFIED),
     Reason.NETWORK_FAILURE: _Template(
         "cors",
         "(Reason: CORS request did not succeed). Status code: (null).",
@@ -499,6 +501,7 @@ _WEBKIT: Mapping[Reason, _Template] = {
     Reason.REDIRECT_NON_HTTP_SCHEME: _Template(
         "cors", "not allowed to follow a cross-origin CORS redirection with non CORS scheme", FACTS_WEBKIT
     ),
+    Reason.REDIRECT_WITH_STREAM_BODY: _Template("net", "Load failed", UNVERIFIED),
     Reason.NETWORK_FAILURE: _Template("net", _webkit_net, UNVERIFIED),
 }
 
@@ -687,6 +690,7 @@ _SHORT: Mapping[Reason, str] = {
     Reason.REDIRECT_CONTAINS_CREDENTIALS: "a cross-origin redirect to a URL with credentials ({value})",
     Reason.INVALID_REDIRECT_LOCATION: "the redirect's Location {value!r} does not parse",
     Reason.REDIRECT_NON_HTTP_SCHEME: "a redirect to a non-HTTP(S) URL ({value})",
+    Reason.REDIRECT_WITH_STREAM_BODY: "a redirect (other than 303) of a request with a streamed body ({value})",
     Reason.NETWORK_FAILURE: "network failure ({fault})",
 }
 
@@ -974,6 +978,8 @@ def fix(result: Result) -> Fix:
         server.append(f"Send a Location that parses as a URL (got {f.value!r}).")
     elif r is Reason.REDIRECT_NON_HTTP_SCHEME:
         server.append(f"Redirect only to http: or https: URLs (got {f.value}).")
+    elif r is Reason.REDIRECT_WITH_STREAM_BODY:
+        server.append("Do not redirect an upload sent as a stream (or answer 303 to move on with a GET).")
     elif r is Reason.NETWORK_FAILURE:
         server.append(
             "No HTTP response came back: check that the server is running and reachable from the browser "
