@@ -247,6 +247,7 @@ class BrowserRun:
                 self.engine.pump(step.wait_s)
             self.pool.set_rules(list(step.rules))
             self.pool.take_log()
+            step_started = time.monotonic() - started
             limit = self.step_timeout + sum(min(r.delay_s, 15.0) for r in step.rules)
             self.control.steps.put({"seq": seq, "api": step.api, "url": step.url, "init": dict(step.init),
                                     "timeout_ms": int(limit * 1000)})
@@ -258,7 +259,11 @@ class BrowserRun:
                 records.append(_timeout_record(scenario, step, self.engine_name, why, log))
                 broken = True
                 continue
-            records.append(_record(scenario, step, self.engine_name, res, log))
+            rec = _record(scenario, step, self.engine_name, res, log)
+            # Real time passes between steps (the model's clock only moves by wait_s): kept so
+            # that a preflight-cache difference near a max-age boundary can be told apart.
+            rec["engine"]["t_s"] = round(step_started, 3)
+            records.append(rec)
         self.control.steps.put({"done": True})
         self.control.new_run()
         try:
