@@ -135,13 +135,15 @@ class BrowserRun:
 
     def __init__(self, engine: str, *, step_timeout: float = STEP_TIMEOUT_S, warm_up: bool = True,
                  max_wait: float = MAX_WAIT_S, rotate_ports: bool | None = None,
-                 rotate_base: int = ROTATE_PORT_START) -> None:
+                 rotate_base: int = ROTATE_PORT_START, driver: Engine | None = None) -> None:
+        """`driver` replaces the real engine (tests drive the page protocol without a browser)."""
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
         self.engine_name = engine
         self.step_timeout = step_timeout
         self.warm_up = warm_up
         self.max_wait = max_wait
+        self._driver = driver
         # Fresh state per scenario costs a new MiniBrowser session in WebKit (~1-5 s) and a new
         # BrowserContext in Chromium (~1-2 s under load); fresh ports per scenario give the same
         # isolation (new origins: empty preflight and HTTP caches for them) in one session, 3-10x
@@ -157,7 +159,7 @@ class BrowserRun:
         self.timings: list[float] = []
 
     def __enter__(self) -> BrowserRun:
-        self.engine = make_engine(self.engine_name)
+        self.engine = self._driver if self._driver is not None else make_engine(self.engine_name)
         if isinstance(self.engine, WebKitEngine):
             self.engine.session_per_page = not self.rotate_ports
         if isinstance(self.engine, ChromiumEngine):
