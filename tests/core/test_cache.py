@@ -586,3 +586,20 @@ def test_new_preflight_refreshes_matching_credentialed_entries() -> None:
     third = p.fetch(f"{B}/r", method="PUT", credentials="include", server=long)
     assert third.ok
     assert not third.preflight_sent
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("acah", ["X-PRINT", "x-Print"])
+def test_cached_header_names_match_case_insensitively(engine: str, acah: str) -> None:
+    # fetch#concept-cache-match-header: a header-name entry matches case-insensitively (the entry
+    # keeps the server's spelling); engines-observed: ACAH names are case-insensitive
+    p = page(cache_server(headers=acah, max_age="60"), engine)
+    assert preflights_for(p, [(0, put(headers={"X-Print": "1"})), (0, put(headers={"x-print": "2"}))]) == [True, False]
+
+
+def test_cache_unit_header_case() -> None:
+    cache = PreflightCache(get_profile("spec"))
+    key = CacheKey("site", A, f"{B}/r")
+    cache.store(key, methods=[], header_names=["X-B"], max_age=10, credentials=False, url_length=10, now=0.0)
+    got = cache.lookup(key, method="GET", unsafe_names=["x-b"], credentials=False, use_cors_preflight=False, now=1.0)
+    assert not got.preflight_needed and got.missing_headers == ()
