@@ -432,3 +432,18 @@ def test_stream_body_303_is_followed_as_get() -> None:
     r = page(s, "spec").fetch(f"{A}/r", method="POST", body=Body("stream", b"x"), duplex="half")
     assert r.ok
     assert s.log[1].method == "GET" and s.log[1].body is None
+
+
+def test_authorization_dropped_webkit_get_still_named() -> None:
+    # observed run2 (/work/notes/browser-results/run2/webkit.redirects.engine.json,
+    # redirect-authorization-dropped-cross-origin): A GET with Authorization → 302 → B:
+    # `B OPTIONS` with ACRH authorization, then `B GET` without Authorization
+    s = FakeServer([
+        Rule(host=B, method="OPTIONS", status=204, headers=[("Access-Control-Allow-Origin", A),
+                                                            ("Access-Control-Allow-Headers", "authorization")]),
+        redirect(A, "/r", f"{B}/x", acao=None), final(B, "/x", acao=A)])
+    r = page(s, "webkit").fetch(f"{A}/r", headers={"Authorization": "Bearer t"})
+    assert r.ok, r.failure
+    assert [(q.method, q.url) for q in s.log] == [("GET", f"{A}/r"), ("OPTIONS", f"{B}/x"), ("GET", f"{B}/x")]
+    assert s.log[1].headers.get("Access-Control-Request-Headers") == "authorization"
+    assert s.log[2].headers.get("Authorization") is None

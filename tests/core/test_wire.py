@@ -302,3 +302,19 @@ def test_no_cors_downgrade_origin_is_null(policy: str, origin: str) -> None:
     s = one("spec", "http://api.example/x", origin="https://app.example", mode="no-cors", method="POST", body="x",
             referrerPolicy=policy)
     assert s.log[-1].headers.get_all("Origin") == [origin]
+
+
+@pytest.mark.parametrize("engine", BROWSERS)
+@pytest.mark.parametrize("status", [302, 307])
+def test_sec_fetch_after_same_origin_hop_of_a_cors_request(engine: str, status: int) -> None:
+    # observed run2 (/work/notes/browser-results/run2/webkit.redirects.engine.json,
+    # redirect-same-cross-origin-keeps-origin, redirect-307-post-kept): B → B keeps
+    # Sec-Fetch-Site cross-site / Mode cors on the second request, WebKit included — WebKit drops
+    # them only when the hop changes origin (engine-sec-fetch-after-cross-redirect-webkit-absent)
+    s = FakeServer([Rule(host=B, path="/r", status=status, headers=[("Location", f"{B}/x"),
+                                                                    ("Access-Control-Allow-Origin", "*")]),
+                    Rule(host=B, path="/x", headers=[("Access-Control-Allow-Origin", "*")])])
+    r = page(s, engine).fetch(f"{B}/r")
+    assert r.ok
+    h = s.log[1].headers
+    assert (h.get("Sec-Fetch-Site"), h.get("Sec-Fetch-Mode")) == ("cross-site", "cors")
