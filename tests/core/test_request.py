@@ -499,3 +499,44 @@ def test_nine_accept_appends(engine: str, preflight: bool) -> None:
     assert r.preflight_sent is preflight
     if preflight:
         assert r.preflights[0].request.headers.get("Access-Control-Request-Headers") == "accept"
+
+
+# --- request streams and XHR upload listeners in the real engines ---------------------------------
+# Observed in /work/notes/browser-results/run2 and run3 (body-kinds.engine.json, scenarios
+# body-stream-forces-preflight and xhr-upload-listeners-get-spec-preflights), HTTP/1.1 loopback.
+
+def test_chromium_stream_body_preflights_then_fails() -> None:
+    # Chromium 156: the OPTIONS (ACRM POST, no ACRH) goes out, then fetch() rejects with
+    # "Failed to fetch" — no POST reaches the server (streaming uploads need HTTP/2)
+    s = server(preflight_ok(A, methods="POST"), allow(A))
+    r = page(s, "chromium").fetch(f"{B}/b", method="POST", body=Body("stream", b"x"), duplex="half")
+    assert r.outcome == "network_error"
+    assert [q.method for q in s.log] == ["OPTIONS"]
+    assert s.log[0].headers.get("Access-Control-Request-Method") == "POST"
+
+
+def test_webkit_stream_body_is_not_supported() -> None:
+    # WebKitGTK 2.50: "NotSupportedError: ReadableStream uploading is not supported", nothing sent
+    s = server(preflight_ok(A, methods="POST"), allow(A))
+    r = page(s, "webkit").fetch(f"{B}/b", method="POST", body=Body("stream", b"x"), duplex="half")
+    assert r.outcome == "network_error"
+    assert r.reason is not None and r.reason.thrown_before_send
+    assert s.log == []
+
+
+def test_firefox_stream_body_sent_without_preflight() -> None:
+    # Firefox 153: no preflight, the POST is sent and answered
+    s = server(preflight_ok(A, methods="POST"), allow(A))
+    r = page(s, "firefox").fetch(f"{B}/b", method="POST", body=Body("stream", b"x"), duplex="half")
+    assert r.ok
+    assert [q.method for q in s.log] == ["POST"]
+
+
+@pytest.mark.parametrize(("engine", "preflight"), [("chromium", False), ("firefox", True), ("webkit", True)])
+def test_xhr_upload_listeners_on_get(engine: str, preflight: bool) -> None:
+    # a GET has no body to upload: Chromium sends no preflight, Firefox and WebKit still do
+    s = server(preflight_ok(A), allow(A))
+    r = page(s, engine).xhr(f"{B}/x", method="GET", upload_listeners=True)
+    assert r.ok
+    assert r.preflight_sent is preflight
+    assert [q.method for q in s.log] == (["OPTIONS", "GET"] if preflight else ["GET"])
