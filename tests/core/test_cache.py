@@ -168,16 +168,16 @@ def test_spec_has_no_fixed_cap() -> None:
         # fetch#cors-preflight-fetch-0: failure or null → 5 (spec); facts §2.1 Chromium
         # StringToInt64 failure → 5; §2.3 WebKit parseInteger failure → 5; §2.2 Firefox: any
         # non-digit → no caching at all, empty → 5
-        *[pytest.param(e, v, 5, id=f"{e}:{v!r}→5") for e in ("spec", "chromium", "webkit")
+        *[pytest.param(e, v, 5, id=f"{e}:{v!r}->5") for e in ("spec", "chromium", "webkit")
           for v in ("abc", "1.5", "10s", "")],
-        *[pytest.param("firefox", v, 0, id=f"firefox:{v!r}→no-cache") for v in ("abc", "1.5", "10s")],
-        pytest.param("firefox", "", 5, id="firefox:''→5"),
+        *[pytest.param("firefox", v, 0, id=f"firefox:{v!r}->no-cache") for v in ("abc", "1.5", "10s")],
+        pytest.param("firefox", "", 5, id="firefox:''->5"),
         # negative: WPT cors/preflight-cache.htm max_age=-1 → no caching (Chromium → 0, WebKit
         # already expired, Firefox non-digit)
-        *[pytest.param(e, "-1", 0, id=f"{e}:-1→no-cache") for e in BROWSERS],
+        *[pytest.param(e, "-1", 0, id=f"{e}:-1->no-cache") for e in BROWSERS],
         # the spec text: -1 is not delta-seconds → failure → 5
-        pytest.param("spec", "-1", 5, id="spec:-1→5"),
-        pytest.param("spec", "0", 0, id="spec:0→no-cache"),
+        pytest.param("spec", "-1", 5, id="spec:-1->5"),
+        pytest.param("spec", "0", 0, id="spec:0->no-cache"),
         pytest.param("spec", "007", 7, id="spec:leading-zeros"),
     ],
 )
@@ -196,7 +196,7 @@ def test_max_age_parsing_per_engine(engine: str, value: str, cached_for: int) ->
         pytest.param("spec", [], 5, id="spec:absent"),
         pytest.param("spec", ["600"], 600, id="spec:plain"),
         pytest.param("spec", ["0"], None, id="spec:zero"),
-        pytest.param("spec", ["7", "8"], 5, id="spec:two-lines-failure→5"),
+        pytest.param("spec", ["7", "8"], 5, id="spec:two-lines-failure->5"),
         pytest.param("chromium", ["9999"], 7200, id="chromium:cap"),
         pytest.param("chromium", ["-5"], None, id="chromium:negative"),
         pytest.param("chromium", ["x"], 5, id="chromium:invalid"),

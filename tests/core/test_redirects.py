@@ -126,10 +126,10 @@ def test_same_origin_redirect_response_needs_no_acao(engine: str) -> None:
 @pytest.mark.parametrize(
     ("start", "target"),
     [
-        pytest.param(A, B, id="same-origin→remote"),
-        pytest.param(B, A, id="remote→same-origin"),
-        pytest.param(B, B, id="remote→same-remote"),
-        pytest.param(B, C, id="remote→other-remote"),
+        pytest.param(A, B, id="same-origin->remote"),
+        pytest.param(B, A, id="remote->same-origin"),
+        pytest.param(B, B, id="remote->same-remote"),
+        pytest.param(B, C, id="remote->other-remote"),
     ],
 )
 def test_userinfo_in_location_fails(engine: str, userinfo: str, start: str, target: str) -> None:
@@ -164,11 +164,11 @@ def test_same_origin_userinfo_redirect_in_basic_chain_is_allowed() -> None:
 @pytest.mark.parametrize(
     ("status", "method", "next_method"),
     [
-        pytest.param(301, "POST", "GET", id="301-POST→GET"),
-        pytest.param(302, "POST", "GET", id="302-POST→GET"),
-        pytest.param(303, "POST", "GET", id="303-POST→GET"),
-        pytest.param(303, "PUT", "GET", id="303-PUT→GET"),
-        pytest.param(303, "DELETE", "GET", id="303-DELETE→GET"),
+        pytest.param(301, "POST", "GET", id="301-POST->GET"),
+        pytest.param(302, "POST", "GET", id="302-POST->GET"),
+        pytest.param(303, "POST", "GET", id="303-POST->GET"),
+        pytest.param(303, "PUT", "GET", id="303-PUT->GET"),
+        pytest.param(303, "DELETE", "GET", id="303-DELETE->GET"),
         pytest.param(303, "HEAD", "HEAD", id="303-HEAD-kept"),
         pytest.param(303, "GET", "GET", id="303-GET-kept"),
         pytest.param(301, "PUT", "PUT", id="301-PUT-kept"),
