@@ -33,6 +33,7 @@ __all__ = [
     "console_message",
     "explain",
     "failing_exchange",
+    "firefox_blocking_code",
     "fix",
     "script_error",
     "short_reason",
@@ -616,10 +617,14 @@ def console_entry(result: Result, browser: str | None = None) -> ConsoleEntry | 
         doc = ""
         if tpl.code:
             doc = MDN_CORS_ERRORS + tpl.code
-            text += f" [{tpl.code}, blocking reason {_FIREFOX_CODES[tpl.code]}; Learn More: {doc}]"
         return ConsoleEntry(browser=name, engine=engine, text=text, code=tpl.code, doc_url=doc, source=tpl.source)
     text = _webkit_text(tpl, f, result.api)
     return ConsoleEntry(browser=name, engine=engine, text=text, code=tpl.code, source=tpl.source)
+
+
+def firefox_blocking_code(category: str) -> int | None:
+    """Firefox's nsILoadInfo blocking-reason number for a console category (facts §3.2)."""
+    return _FIREFOX_CODES.get(category)
 
 
 def console_message(result: Result, browser: str | None = None) -> str | None:
@@ -803,7 +808,7 @@ def _avoid_preflight(result: Result) -> list[str]:
     method, names = _requested(result)
     out: list[str] = []
     if method not in _SAFE_METHODS:
-        out.append(f"Use GET or POST instead of {method}: those need no preflight.")
+        out.append(f"Use GET or POST instead of {method} if the API allows it: those need no preflight.")
     for name in names:
         if name == "content-type":
             out.append(
@@ -896,6 +901,23 @@ def fix(result: Result) -> Fix:
         request.append("Request an http(s) URL, and serve the page over http(s), not from file:.")
     elif r is Reason.NO_CORS_REDIRECT_MODE:
         request.append("Use redirect 'follow' with mode 'no-cors', or use mode 'cors'.")
+    elif r in (Reason.MISSING_ALLOW_ORIGIN, Reason.ALLOW_ORIGIN_MISMATCH, Reason.INVALID_ALLOW_ORIGIN) and (
+        f.sent_origin == "null" and result.page_origin != "null"
+    ):
+        # A cross-origin redirect made the browser send `Origin: null` (fetch#concept-http-redirect-fetch,
+        # the tainted-origin flag): the page's own origin no longer helps on this hop.
+        request.append(f"Request {f.url} directly instead of {f.initial_url}: after a redirect to another "
+                       "origin the browser sends Origin: null, which no allow-list should contain.")
+        server.append(f"Have {f.initial_url} answer itself instead of redirecting to another origin.")
+        if creds:
+            headers += _allow_origin_lines(result, "null")[0]
+        else:
+            headers.append("Access-Control-Allow-Origin: *")
+            caveats.append(
+                "'*' is only right for a public resource (no cookies, nothing user-specific); it never works "
+                "with credentials."
+            )
+        caveats.append(CAVEAT_NULL)
     elif r in (Reason.MISSING_ALLOW_ORIGIN, Reason.ALLOW_ORIGIN_MISMATCH, Reason.INVALID_ALLOW_ORIGIN):
         lines, cav = _allow_origin_lines(result, f.sent_origin)
         headers += lines
@@ -948,12 +970,23 @@ def fix(result: Result) -> Fix:
         server.append(f"Access-Control-Allow-{name} must be a comma-separated list of tokens (got {f.value!r}).")
         headers += _preflight_lines(result)
     elif r is Reason.METHOD_NOT_ALLOWED:
-        headers.append(f"Access-Control-Allow-Methods: {f.value}")
         if f.value != f.value.upper():
-            caveats.append(
-                f"Methods are compared case-sensitively and fetch() sends {f.value!r} as written: list it "
-                f"exactly, or write {f.value.upper()!r} in the script."
+            # fetch#concept-method-normalize upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT
+            request.append(
+                f"Write method: {f.value.upper()!r} in the script: fetch() upper-cases only DELETE, GET, HEAD, "
+                f"OPTIONS, POST and PUT, so {f.value!r} goes out as written."
             )
+            fex = failing_exchange(result)
+            acam = fex.response.headers.get("Access-Control-Allow-Methods") if fex and fex.response else None
+            listed = [m.strip() for m in (acam or "").split(",")]
+            if f.value.upper() not in listed:
+                headers.append(f"Access-Control-Allow-Methods: {f.value.upper()}")
+            caveats.append(
+                f"Methods are compared case-sensitively: Access-Control-Allow-Methods would have to list "
+                f"{f.value!r} itself to allow the request as the script writes it now."
+            )
+        else:
+            headers.append(f"Access-Control-Allow-Methods: {f.value}")
         if creds:
             caveats.append("With credentials, Access-Control-Allow-Methods: * is not a wildcard.")
         caveats.append(CAVEAT_ACTUAL)
@@ -1094,6 +1127,9 @@ def story_lines(result: Result, browser: str | None = None) -> list[Line]:
         out.append(("head", f"Console ({who})"))
         for text_line in entry.text.split("\n"):
             out.append(("console", "  " + text_line))
+        if entry.engine == "firefox" and entry.code:
+            out.append(("note", f"  ({entry.code}, blocking reason {firefox_blocking_code(entry.code)}; "
+                                f"Learn More: {entry.doc_url})"))
         if not entry.verified:
             out.append(("note", "  (wording not verified against the engine)"))
     fx = fix(result)

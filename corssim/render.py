@@ -101,6 +101,7 @@ def to_json(result: Result, browser: str | None = None) -> dict[str, Any]:
                 "engine": entry.engine,
                 "code": entry.code,
                 "doc_url": entry.doc_url,
+                "blocking_reason": _explain.firefox_blocking_code(entry.code) if entry.engine == "firefox" else None,
                 "verified": entry.verified,
                 "source": entry.source,
             }
