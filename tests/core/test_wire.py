@@ -318,3 +318,21 @@ def test_sec_fetch_after_same_origin_hop_of_a_cors_request(engine: str, status: 
     assert r.ok
     h = s.log[1].headers
     assert (h.get("Sec-Fetch-Site"), h.get("Sec-Fetch-Mode")) == ("cross-site", "cors")
+
+
+@pytest.mark.parametrize(("engine", "site"), [("chromium", "same-origin"), ("firefox", "cross-site")])
+def test_sec_fetch_site_after_a_method_rewriting_redirect_home(engine: str, site: str) -> None:
+    # observed run2 + run3 (generated-seed1-n300, gen-1-150): B POST → 301 → A (now a GET, Origin
+    # null): Chromium sends Sec-Fetch-Site same-origin to A (the rewritten request starts a new URL
+    # chain), Firefox cross-site (the whole URL list, as fetch-metadata says); the GET's own
+    # redirect back to B is cross-site in both
+    s = FakeServer([
+        Rule(host=B, path="/r", status=301, headers=[("Location", f"{A}/h1"), ("Access-Control-Allow-Origin", A)]),
+        Rule(host=A, path="/h1", status=301, headers=[("Location", f"{B}/h2"), ("Access-Control-Allow-Origin", "null")]),
+        Rule(host=B, path="/h2", headers=[("Access-Control-Allow-Origin", "null")], body="end"),
+    ])
+    r = page(s, engine).fetch(f"{B}/r", method="POST", body="{}")
+    assert r.ok, r.failure
+    assert [(q.method, q.url) for q in s.log] == [("POST", f"{B}/r"), ("GET", f"{A}/h1"), ("GET", f"{B}/h2")]
+    assert [q.headers.get("Sec-Fetch-Site") for q in s.log] == ["cross-site", site, "cross-site"]
+    assert [q.headers.get("Origin") for q in s.log] == [A, "null", "null"]
