@@ -122,6 +122,7 @@ def run_engine(engine: str, inputs: Sequence[tuple[str, dict[str, Any]]], outdir
                 (outdir / f"{engine}.{name}.scenarios.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
         summary["seconds_per_scenario"] = (
             sum(run.timings) / len(run.timings) if run.timings else None)
+        summary["version"] = run.version()  # known once a page has run (WebKit: per session)
     summary["seconds"] = round(time.monotonic() - started, 1)
     groups: dict[str, list[str]] = defaultdict(list)
     for d in summary["differences"]:
