@@ -447,3 +447,25 @@ def test_authorization_dropped_webkit_get_still_named() -> None:
     assert [(q.method, q.url) for q in s.log] == [("GET", f"{A}/r"), ("OPTIONS", f"{B}/x"), ("GET", f"{B}/x")]
     assert s.log[1].headers.get("Access-Control-Request-Headers") == "authorization"
     assert s.log[2].headers.get("Authorization") is None
+
+
+@pytest.mark.parametrize(("engine", "kept"), [("chromium", False), ("firefox", True), ("webkit", True)])
+def test_client_hint_headers_on_a_cross_origin_hop(engine: str, kept: bool) -> None:
+    # observed in /work/notes/browser-results/bulk-seed2-n1000/*.generated-seed2-n1000.engine.json
+    # gen-2-429 (DPR), gen-2-482 (DPR), gen-2-675 (Viewport-Width): Chromium keeps a script-set
+    # client-hint header on same-origin hops and drops it when the redirect goes to another origin;
+    # Firefox and WebKit keep it (so B gets a preflight naming dpr)
+    s = FakeServer([
+        Rule(host=B, method="OPTIONS", status=204, headers=[("Access-Control-Allow-Origin", A),
+                                                            ("Access-Control-Allow-Credentials", "true"),
+                                                            ("Access-Control-Allow-Headers", "dpr")]),
+        redirect(A, "/r0", f"{A}/r1", status=301, acao=None), redirect(A, "/r1", f"{B}/x", status=301, acao=None),
+        final(B, "/x", acao=A, extra=[("Access-Control-Allow-Credentials", "true")]),
+    ])
+    r = page(s, engine).fetch(f"{A}/r0", method="POST", body="hello", headers={"DPR": "2"}, credentials="include")
+    assert r.ok, r.failure
+    assert s.log[1].headers.get("DPR") == "2"  # same-origin hop: kept everywhere
+    final_get = s.log[-1]
+    assert final_get.url == f"{B}/x" and final_get.method == "GET"
+    assert (final_get.headers.get("DPR") == "2") is kept
+    assert r.preflight_sent is kept
