@@ -540,3 +540,19 @@ def test_xhr_upload_listeners_on_get(engine: str, preflight: bool) -> None:
     assert r.ok
     assert r.preflight_sent is preflight
     assert [q.method for q in s.log] == (["OPTIONS", "GET"] if preflight else ["GET"])
+
+
+@pytest.mark.parametrize(("engine", "given", "sent"), [
+    # xhr#the-send()-method: for a string body, a charset parameter that is not UTF-8 (ASCII
+    # case-insensitively) is rewritten to UTF-8; a utf-8 one is left as the page wrote it
+    ("spec", "text/plain;charset=latin1", "text/plain;charset=UTF-8"),
+    ("spec", "text/plain;charset=utf-8", "text/plain;charset=utf-8"),
+    ("firefox", "text/plain;charset=utf-8", "text/plain;charset=utf-8"),   # observed bulk-seed2 gen-2-542
+    ("webkit", "text/plain;charset=utf-8", "text/plain;charset=utf-8"),    # observed bulk-seed2 gen-2-542
+    ("chromium", "text/plain;charset=utf-8", "text/plain;charset=UTF-8"),  # observed bulk-seed2 gen-2-542
+])
+def test_xhr_string_body_charset(engine: str, given: str, sent: str) -> None:
+    s = open_server()
+    r = page(s, engine).xhr(f"{B}/x", method="POST", headers={"Content-Type": given}, body="hello")
+    assert r.ok
+    assert s.log[-1].headers.get_all("Content-Type") == [sent]
