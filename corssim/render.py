@@ -246,8 +246,11 @@ def _svg(result: Result) -> str:
         is_failed = ex is failed
         kind = "preflight " if ex.kind is ExchangeKind.PREFLIGHT else ""
         label = f"{kind}{ex.request.method} {ex.request.target}"
+        sent_origin = ex.request.headers.get("Origin")
+        if sent_origin is not None and sent_origin != result.page_origin:
+            label += f"  Origin: {sent_origin}"
         full = "\n".join([f"{ex.request.method} {ex.request.url}"] + [f"{n}: {v}" for n, v in ex.request.headers])
-        parts.append(_arrow(_LEFT, sx, y, "#1565c0", False, _clip(label, 40), full))
+        parts.append(_arrow(_LEFT, sx, y, "#1565c0", False, _clip(label, 44), full))
         y += _ROW
         if ex.response is not None:
             color = _RED if is_failed else _GREEN
@@ -275,13 +278,13 @@ def _svg(result: Result) -> str:
     if not result.exchanges:
         parts.append(
             f'<text x="{_LEFT - 70}" y="{y}" font-size="12" fill="{_RED if result.blocked else _GREY}">'
-            f"{_e(_clip('nothing sent: ' + (short or 'no request'), 70))}</text>"
+            f"{_e(_clip('nothing sent: ' + (short or 'no request'), max(40, int((width - 30) / 6.5))))}</text>"
         )
         y += _ROW
     verdict_color = _GREEN if result.ok else _RED
     parts.append(
         f'<text x="{_LEFT - 70}" y="{y}" font-size="13" font-weight="bold" fill="{verdict_color}">'
-        f"{_e(_clip(_explain.summary(result), 110))}</text>"
+        f"{_e(_clip(_explain.summary(result), max(40, int((width - 30) / 7.5))))}</text>"
     )
     parts.append("</svg>")
     return "".join(parts)
