@@ -21,7 +21,7 @@ from corssim import url as _url
 from corssim.cache import CacheKey, PreflightCache
 from corssim.check import cors_check, filter_headers, readable_headers
 from corssim.errors import InvalidURL
-from corssim.http import Headers, HttpRequest, HttpResponse, NetworkFault
+from corssim.http import FaultKind, Headers, HttpRequest, HttpResponse, NetworkFault
 from corssim.origin import Origin, origin_of, same_origin, same_site
 from corssim.preflight import parse_max_age, validate_preflight_response
 from corssim.profiles import Profile
@@ -36,6 +36,7 @@ Flow = Generator[HttpRequest, Union[HttpResponse, NetworkFault], Result]
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
 MAX_REDIRECTS = 20
+_CLIENT_HINTS = ("DPR", "Width", "Viewport-Width", "Device-Memory", "RTT", "Downlink", "ECT", "Save-Data")
 
 
 @attrs.frozen(kw_only=True)
@@ -296,8 +297,8 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                            allow_headers=rh.get("Access-Control-Allow-Headers"))
                     if p.cache_model == "entries":
                         clear_cache("the preflighted fetch failed")
-                    elif p.cache_model == "firefox" and v.step == "cors-check":
-                        clear_cache("the CORS check failed")
+                    elif p.cache_model == "firefox":
+                        clear_cache("the preflight failed")  # observed: any failed preflight clears
                     return fail(v.reason, preflight=True, value=v.value, status=answer.status,
                                 anchor="fetch#cors-preflight-fetch-0")
                 t.note("fetch#cors-preflight-fetch-0", "preflight-check", "passed", True, status=answer.status,
@@ -333,6 +334,11 @@ def fetch_flow(req: Request, env: Env) -> Flow:
         if origin_header is None and p.origin_header_kept_on_redirect:
             origin_header = prev_origin_header  # WebKit copies the previous hop's header list
         prev_origin_header = origin_header
+        if body is not None and body.kind == "stream" and p.stream_uploads == "fail-after-preflight":
+            fault = NetworkFault(FaultKind.OTHER, "streaming uploads need HTTP/2; this connection is HTTP/1.1")
+            t.note("fetch#concept-http-network-fetch", "network", "streamed body cannot be sent", False,
+                   detail=fault.detail)
+            return fail(Reason.NETWORK_FAILURE, fault=fault, anchor="fetch#concept-http-network-fetch")
         body_bytes = body.data if body is not None else None
         wire = actual_request_headers(
             profile=p, api=req.api, url=current, author_headers=headers, origin_header=origin_header,
@@ -418,6 +424,12 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                 for n in ("Content-Encoding", "Content-Language", "Content-Location", "Content-Type"):
                     headers = headers.delete(n)
                     entries = entries.delete(n)
+            if not same_origin(cur_origin, loc_origin) and p.client_hints_dropped_on_cross_origin_redirect:
+                for n in _CLIENT_HINTS:
+                    if headers.contains(n):
+                        headers = headers.delete(n)
+                        entries = entries.delete(n)
+                        t.note("fetch#concept-http-redirect-fetch", "redirect", f"{n} removed (client hint, other origin)")
             if not same_origin(cur_origin, loc_origin) and headers.contains("Authorization"):
                 headers = headers.delete("Authorization")
                 entries = entries.delete("Authorization")
@@ -426,6 +438,8 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                 class_headers, class_entries = headers, entries
             last_hop_cross_origin = not same_origin(cur_origin, loc_origin)
             url_list.append(loc_href)
+            if rewritten and p.sec_fetch_site_reset_on_preflight_restart:
+                chain_start = len(url_list) - 1
             t.note("fetch#concept-http-redirect-fetch", "redirect", f"follow {status} to {loc_href}", status=status,
                    location=loc_href, method=method, method_rewritten=rewritten,
                    taint=redirect_taint(req.origin, url_list))

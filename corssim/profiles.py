@@ -30,8 +30,17 @@ class Profile:
     extra_safelisted_request_headers: bool = False
     #: Firefox treats bytes >= 0x80 in Accept/Content-Type values as unsafe (preflight)
     non_ascii_unsafe_in_safelisted: bool = False
-    #: Chromium parses Range on the lower-cased value
+    #: the Range unit may be written in any case (WebKit sends `BYTES=0-1` without a preflight;
+    #: Chromium and Firefox preflight it, as the standard says)
     range_case_insensitive: bool = False
+    #: a valid Range is written out again in lower case (Chromium sends `bytes=0-1`)
+    range_lowercased_on_wire: bool = False
+    #: script-set client-hint headers (DPR, Width, ...) are dropped on a redirect to another
+    #: origin (Chromium); the others keep them
+    client_hints_dropped_on_cross_origin_redirect: bool = False
+    #: XHR with a string body rewrites the charset of the page's Content-Type to UTF-8 even when
+    #: it already says utf-8 (Chromium); the standard only rewrites another charset
+    xhr_charset_always_rewritten: bool = False
     #: past this many bytes of safelisted values, they all count as unsafe (None: no limit)
     safelist_total_limit: int | None = 1024
     #: classify each header the script appended on its own, before repeats are combined
@@ -39,8 +48,14 @@ class Profile:
     safelist_per_entry: bool = False
     #: Access-Control-Request-Headers lists each name once (Firefox repeats a name set twice)
     acrh_deduplicated: bool = True
-    #: ReadableStream request bodies are streamed (Firefox has none: the stream becomes a string)
-    request_stream_bodies: bool = True
+    #: what a ReadableStream request body does: "stream" (the standard), "string" (Firefox has no
+    #: streaming uploads: the stream becomes a string), "reject" (WebKitGTK fails before sending),
+    #: "fail-after-preflight" (Chromium streams only over HTTP/2: on HTTP/1.1 the preflight
+    #: goes out, then the fetch fails)
+    stream_uploads: str = "stream"
+    #: XHR upload listeners force a preflight only when there is a body (Chromium); the XHR
+    #: standard sets the flag whenever listeners are registered
+    upload_listeners_need_body: bool = False
     #: a Content-Type set twice goes out as one media type, the last that parses (Firefox), not combined
     content_type_last_wins: bool = False
     # --- preflight validation --------------------------------------------------------------
@@ -88,8 +103,8 @@ class Profile:
     preflight_origin_untainted: bool = False
     #: Sec-Fetch-Site of a preflight looks at its own URL only (Firefox: a new channel)
     preflight_sec_fetch_site_current_only: bool = False
-    #: a redirect that needs a new preflight restarts the request, so Sec-Fetch-Site of both
-    #: looks at the new URL only (Chromium's CorsURLLoader restart)
+    #: a redirect that needs a new preflight, or rewrites the method, restarts the request, so
+    #: Sec-Fetch-Site looks at the new URL only from there on (Chromium's CorsURLLoader restart)
     sec_fetch_site_reset_on_preflight_restart: bool = False
     # --- wire ------------------------------------------------------------------------------
     #: no Sec-Fetch-* on a cors-mode request that a redirect took to another origin (WebKit;
@@ -126,12 +141,16 @@ PROFILES: dict[str, Profile] = {
         label="Chromium 156",
         extra_forbidden_request_headers=frozenset({"user-agent"}),
         extra_safelisted_request_headers=True,
-        range_case_insensitive=True,
+        range_lowercased_on_wire=True,
+        client_hints_dropped_on_cross_origin_redirect=True,
+        xhr_charset_always_rewritten=True,
         wildcard_covers_authorization=True,
         aceh_empty_element_fails=True,
         report_first_disallowed_in_request_order=True,
         sec_fetch_site_reset_on_preflight_restart=True,
         origin_follows_referrer_policy=False,
+        stream_uploads="fail-after-preflight",
+        upload_listeners_need_body=True,
         max_age_parser="chromium",
         max_age_cap=7200,
         cache_model="replace",
@@ -154,7 +173,7 @@ PROFILES: dict[str, Profile] = {
         preflight_origin_untainted=True,
         preflight_sec_fetch_site_current_only=True,
         preflight_sticky_across_redirects=True,
-        request_stream_bodies=False,
+        stream_uploads="string",
         priority_header="u=4",
         wildcard_covers_authorization=True,
         multiple_acao_lines_error=True,
@@ -173,6 +192,7 @@ PROFILES: dict[str, Profile] = {
         name="webkit",
         label="WebKitGTK 2.50",
         wildcard_covers_authorization=True,
+        range_case_insensitive=True,
         preflight_status_checked_first=True,
         max_age_parser="webkit",
         max_age_cap=600,
@@ -185,6 +205,8 @@ PROFILES: dict[str, Profile] = {
         origin_header_kept_on_redirect=True,
         preflight_headers_before_redirect_removals=True,
         preflight_copies_user_agent=True,
+        preflight_sticky_across_redirects=True,
+        stream_uploads="reject",
         utf8_header_values_on_wire=True,
         user_agent="Mozilla/5.0 (X11; Ubuntu; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/60.5 Safari/605.1.15",
         accept_language="en-US",

@@ -178,6 +178,28 @@ def _fill_headers(
     return kept, entries, dropped
 
 
+def _xhr_charset(value: str, profile: Profile) -> str | None:
+    """xhr#the-send()-method: a string body is sent as UTF-8, so a charset parameter that says
+    otherwise is rewritten (the MIME type is then serialized again). None: leave as is."""
+    mime = H.parse_mime_type(value)
+    if mime is None:
+        return None
+    params = dict(mime.parameters)
+    if "charset" not in params:
+        return None
+    if params["charset"].lower() == "utf-8" and not profile.xhr_charset_always_rewritten:
+        return None
+    params["charset"] = "UTF-8"
+    return mime.essence + "".join(f";{k}={_mime_param(v)}" for k, v in params.items())
+
+
+def _mime_param(value: str) -> str:
+    """Serializing a MIME type parameter (mimesniff#parse-a-mime-type, inverse): quote a non-token."""
+    if value and H.is_token(value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def build_request(
     *,
     api: str,
@@ -236,9 +258,13 @@ def build_request(
         else:
             return _reject(Reason.BODY_WITH_GET_OR_HEAD, "body", method, "fetch#dom-request")
     use_preflight = bool(upload_listeners) and api == "xhr"
-    if body_value is not None and body_value.kind == "stream" and not profile.request_stream_bodies:
+    if use_preflight and body_value is None and profile.upload_listeners_need_body:
+        use_preflight = False
+    if body_value is not None and body_value.kind == "stream" and profile.stream_uploads == "string":
         # an engine without streaming uploads turns the stream into a string, as for any object
         body_value = Body("text", b"[object ReadableStream]")
+    if body_value is not None and body_value.kind == "stream" and profile.stream_uploads == "reject":
+        return _reject(Reason.INVALID_INIT, "body", "ReadableStream uploads are not supported", "fetch#dom-request")
     if body_value is not None and body_value.kind == "stream":
         if api == "fetch" and duplex != "half":
             return _reject(Reason.INVALID_INIT, "duplex", duplex, "fetch#dom-request")
@@ -255,6 +281,11 @@ def build_request(
     hl = Headers(tuple(kept))
     # xhr#the-setrequestheader()-method combines repeats into one entry as it goes
     he = hl if api == "xhr" else Headers(tuple(entries))
+    if api == "xhr" and body_value is not None and body_value.kind == "text" and hl.contains("Content-Type"):
+        rewritten = _xhr_charset(hl.get("Content-Type") or "", profile)
+        if rewritten is not None:
+            hl = hl.set("Content-Type", rewritten)
+            he = he.set("Content-Type", rewritten)
     if body_value is not None and not hl.contains("Content-Type"):
         implied = body_value.implied_content_type()
         if implied is not None:

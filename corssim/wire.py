@@ -11,6 +11,7 @@ Header order follows what each engine was seen to send; only values are compared
 from __future__ import annotations
 
 from corssim import url as _url
+from corssim.headers import parse_single_range_header_value
 from corssim.http import Headers
 from corssim.origin import Origin, is_potentially_trustworthy, origin_of, same_origin, same_site
 from corssim.profiles import Profile
@@ -97,7 +98,12 @@ def actual_request_headers(
         out.append(("User-Agent", profile.user_agent))
     if not author_headers.contains("Accept"):
         out.append(("Accept", "*/*"))
-    out.extend((n, _on_wire(v, profile)) for n, v in author_headers)
+    for n, v in author_headers:
+        if profile.range_lowercased_on_wire and n.lower() == "range" and v != v.lower():
+            # Chromium parses a valid Range and writes it out again, in lower case
+            if parse_single_range_header_value(v.lower()) is not None:
+                v = v.lower()
+        out.append((n, _on_wire(v, profile)))
     if not author_headers.contains("Accept-Language"):
         out.append(("Accept-Language", profile.accept_language))
     if origin_header is not None:
