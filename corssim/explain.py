@@ -28,6 +28,7 @@ from corssim.result import Exchange, ExchangeKind, Reason, Result
 __all__ = [
     "BROWSERS",
     "ConsoleEntry",
+    "cache_lines",
     "Fix",
     "console_entry",
     "console_message",
@@ -1074,6 +1075,34 @@ def _cache_entry_text(entry: object) -> str:
     return repr(entry)
 
 
+def cache_lines(entries: tuple[object, ...]) -> list[str]:
+    """The preflight cache (fetch#concept-cache) grouped per URL: the methods and header names
+    remembered, with or without credentials, and when they expire (page clock seconds)."""
+    groups: dict[tuple[str, str, bool, float], dict[str, list[str]]] = {}
+    odd: list[str] = []
+    for e in entries:
+        key = getattr(e, "key", None)
+        url, origin = getattr(key, "url", None), getattr(key, "origin", None)
+        kind, value = getattr(e, "kind", None), getattr(e, "value", None)
+        expires, creds = getattr(e, "expires_at", None), getattr(e, "credentials", None)
+        if not (isinstance(url, str) and isinstance(origin, str) and kind in ("method", "header")
+                and isinstance(value, str) and isinstance(expires, (int, float)) and isinstance(creds, bool)):
+            odd.append(_cache_entry_text(e))
+            continue
+        g = groups.setdefault((url, origin, creds, float(expires)), {"method": [], "header": []})
+        g[str(kind)].append(value)
+    out: list[str] = []
+    for (url, origin, creds, expires), kinds in groups.items():
+        parts = []
+        if kinds["method"]:
+            parts.append("methods " + ", ".join(kinds["method"]))
+        if kinds["header"]:
+            parts.append("headers " + ", ".join(kinds["header"]))
+        cred = "with credentials" if creds else "without credentials"
+        out.append(f"{url} for {origin} ({cred}): {'; '.join(parts)}; expires at t={expires:g} s")
+    return out + odd
+
+
 def story_lines(result: Result, browser: str | None = None) -> list[Line]:
     """The whole story as styled lines (see `Line`); `explain` and `corssim.render` print them."""
     name = _profile(browser or result.browser)
@@ -1106,8 +1135,8 @@ def story_lines(result: Result, browser: str | None = None) -> list[Line]:
     if result.cache_after:
         out.append(("plain", ""))
         out.append(("head", "Preflight cache after this fetch"))
-        for entry in result.cache_after:
-            out.append(("note", "  " + _cache_entry_text(entry)))
+        for text in cache_lines(result.cache_after):
+            out.append(("note", "  " + text))
     if result.response is not None:
         resp = result.response
         out.append(("plain", ""))

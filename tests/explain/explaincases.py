@@ -19,7 +19,7 @@ API = "https://api.example"
 @attrs.frozen
 class Case:
     name: str
-    reason: Reason
+    reason: Reason  # the failure it must produce (unused for ALLOWED cases)
     preflight: bool
     run: Callable[[str], Result]  # browser -> Result
 
@@ -97,3 +97,23 @@ CASES: tuple[Case, ...] = (
     Case("preflight_404", Reason.PREFLIGHT_INVALID_STATUS, True, _preflight_404),
     Case("redirect_origin_null", Reason.ALLOW_ORIGIN_MISMATCH, False, _redirect_origin_null),
 )
+
+
+def _put_cached(browser: str) -> Result:
+    """A PUT allowed after a preflight, then a second PUT answered from the preflight cache."""
+    api = FakeServer([
+        Rule(method="OPTIONS", status=204, headers=[
+            ("Access-Control-Allow-Origin", APP), ("Access-Control-Allow-Methods", "PUT"),
+            ("Access-Control-Allow-Headers", "Content-Type"), ("Access-Control-Max-Age", "600"),
+        ]),
+        Rule(headers=[("Access-Control-Allow-Origin", APP), ("Access-Control-Expose-Headers", "ETag"),
+                      ("ETag", '"v2"')], body='{"ok": true}'),
+    ])
+    page = Page(APP, server=api, browser=browser)
+    first = page.fetch(f"{API}/items/7", method="PUT", headers={"Content-Type": "application/json"}, body="{}")
+    assert first.ok and first.preflight_sent
+    page.wait(30)
+    return page.fetch(f"{API}/items/7", method="PUT", headers={"Content-Type": "application/json"}, body="{}")
+
+
+ALLOWED: tuple[Case, ...] = (Case("put_cached", Reason.MISSING_ALLOW_ORIGIN, False, _put_cached),)

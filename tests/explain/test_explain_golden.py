@@ -17,7 +17,7 @@ import pytest
 from corssim import explain as ex
 from corssim import render
 
-from explaincases import CASES, Case
+from explaincases import ALLOWED, CASES, Case
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CORSSIM_UPDATE_GOLDEN") == "1"
@@ -87,3 +87,20 @@ def test_html(case: Case) -> None:
     assert "\u2717" in page
     assert "<script" not in page
     assert page.count("<svg") == 1 and page.count("</svg>") == 1
+
+
+@pytest.mark.parametrize("case", ALLOWED, ids=lambda c: c.name)
+def test_allowed_story(case: Case) -> None:
+    """A success: no console message, the script-visible response, the cache hit and what is stored."""
+    r = case.run("chromium")
+    assert r.ok and not r.preflight_sent
+    text = ex.explain(r)
+    _compare(GOLDEN / f"{case.name}.txt", text)
+    assert "Console" not in text and "Fix" not in text
+    assert ex.console_message(r) is None and ex.fix(r).empty
+    data = render.to_json(r)
+    _compare(GOLDEN / f"{case.name}.json", json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    assert data["failure"] is None and data["console"] == {b: None for b in ex.BROWSERS}
+    page = render.to_html(r)
+    _compare(GOLDEN / f"{case.name}.html", page + "\n")
+    assert "\u2717" not in page
