@@ -145,6 +145,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
     initial_unsafe = bool(H.cors_unsafe_request_header_names(entries if p.safelist_per_entry else headers, p))
     preflighted_before = False  # some hop went the CORS-with-preflight way
     last_hop_cross_origin = False
+    no_cors_crossed = False  # a no-cors request went through a cross-origin redirect
     prev_origin_header: str | None = None
     chain_start = 0  # where Sec-Fetch-Site starts looking (Chromium restarts on a preflighted hop)
 
@@ -331,6 +332,8 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                     origin_header = "null"
                 elif pol == "same-origin" and not same_origin(req.origin, cur_origin):
                     origin_header = "null"
+        if origin_header is not None and no_cors_crossed and p.no_cors_origin_null_after_cross_origin_redirect:
+            origin_header = "null"
         if origin_header is None and p.origin_header_kept_on_redirect:
             origin_header = prev_origin_header  # WebKit copies the previous hop's header list
         prev_origin_header = origin_header
@@ -430,6 +433,11 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                         headers = headers.delete(n)
                         entries = entries.delete(n)
                         t.note("fetch#concept-http-redirect-fetch", "redirect", f"{n} removed (client hint, other origin)")
+            if not same_origin(cur_origin, loc_origin) and p.user_agent_reset_on_cross_origin_redirect:
+                headers = headers.delete("User-Agent")
+                entries = entries.delete("User-Agent")
+            if not same_origin(cur_origin, loc_origin) and req.mode == "no-cors":
+                no_cors_crossed = True
             if not same_origin(cur_origin, loc_origin) and headers.contains("Authorization"):
                 headers = headers.delete("Authorization")
                 entries = entries.delete("Authorization")

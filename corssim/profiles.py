@@ -38,6 +38,12 @@ class Profile:
     #: script-set client-hint headers (DPR, Width, ...) are dropped on a redirect to another
     #: origin (Chromium); the others keep them
     client_hints_dropped_on_cross_origin_redirect: bool = False
+    #: a no-cors request that a redirect took to another origin carries `Origin: null` (Chromium's
+    #: network stack nulls the Origin of any cross-origin redirect outside CORS)
+    no_cors_origin_null_after_cross_origin_redirect: bool = False
+    #: a script-set User-Agent is replaced by the browser's own on a redirect to another origin
+    #: (WebKit)
+    user_agent_reset_on_cross_origin_redirect: bool = False
     #: XHR with a string body rewrites the charset of the page's Content-Type to UTF-8 even when
     #: it already says utf-8 (Chromium); the standard only rewrites another charset
     xhr_charset_always_rewritten: bool = False
@@ -143,6 +149,7 @@ PROFILES: dict[str, Profile] = {
         extra_safelisted_request_headers=True,
         range_lowercased_on_wire=True,
         client_hints_dropped_on_cross_origin_redirect=True,
+        no_cors_origin_null_after_cross_origin_redirect=True,
         xhr_charset_always_rewritten=True,
         wildcard_covers_authorization=True,
         aceh_empty_element_fails=True,
@@ -205,6 +212,7 @@ PROFILES: dict[str, Profile] = {
         origin_header_kept_on_redirect=True,
         preflight_headers_before_redirect_removals=True,
         preflight_copies_user_agent=True,
+        user_agent_reset_on_cross_origin_redirect=True,
         preflight_sticky_across_redirects=True,
         stream_uploads="reject",
         utf8_header_values_on_wire=True,

@@ -103,7 +103,8 @@ def actual_request_headers(
             # Chromium parses a valid Range and writes it out again, in lower case
             if parse_single_range_header_value(v.lower()) is not None:
                 v = v.lower()
-        out.append((n, _on_wire(v, profile)))
+        # an HTTP/1.1 field value has no leading or trailing whitespace (a combined "a, " goes out as "a,")
+        out.append((n, _on_wire(v.strip(" \t"), profile)))
     if not author_headers.contains("Accept-Language"):
         out.append(("Accept-Language", profile.accept_language))
     if origin_header is not None:
