@@ -6,7 +6,9 @@ browser would allow. Output: the story of each browser's fetch (`corssim.render.
 then one verdict line per browser; or, with ``--json``, one object per browser.
 
 Exit status: 0 when every browser allows the response to be read, 1 when any blocks it,
-2 for a usage error or when no HTTP response came back (connection refused, timeout, DNS...).
+2 for a usage error (including a request fetch() itself refuses, such as a GET with a body or a
+forbidden method: nothing is sent) or when no HTTP response came back (connection refused,
+timeout, DNS...).
 """
 
 from __future__ import annotations
@@ -167,6 +169,44 @@ class _LiveByOrigin:
 # running
 
 
+def _init(method: str | None, headers: Sequence[tuple[str, str]], data: str | None, credentials: str) -> dict[str, Any]:
+    init: dict[str, Any] = {
+        "method": method or ("POST" if data is not None else "GET"),
+        "headers": list(headers),
+        "credentials": credentials,
+        "mode": "cors",
+    }
+    if data is not None:
+        init["body"] = data
+    return init
+
+
+class _WouldSend(Exception):
+    pass
+
+
+class _NoNetwork:
+    """A back-end that stops the fetch at its first exchange (to see whether fetch() throws first)."""
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        raise _WouldSend()
+
+
+def refused_by_fetch(url: str, origin: str, browsers: Sequence[str], init: dict[str, Any]) -> Result | None:
+    """The result of the first browser whose fetch() throws before sending anything (a bad method,
+    a GET with a body...: fetch#dom-request), without touching the network; None if all would send."""
+    from corssim.page import Page
+
+    for browser in browsers:
+        try:
+            r = Page(origin, server=_NoNetwork(), browser=browser).fetch(url, **init)
+        except _WouldSend:
+            continue
+        if r.reason is not None and r.reason.thrown_before_send:
+            return r
+    return None
+
+
 def run_check(
     url: str,
     origin: str,
@@ -184,14 +224,7 @@ def run_check(
 
     results: list[Result] = []
     server = _LiveByOrigin(timeout)
-    init: dict[str, Any] = {
-        "method": method or ("POST" if data is not None else "GET"),
-        "headers": list(headers),
-        "credentials": credentials,
-        "mode": "cors",
-    }
-    if data is not None:
-        init["body"] = data
+    init = _init(method, headers, data, credentials)
     try:
         for i, browser in enumerate(browsers, 1):
             if progress is not None:
@@ -244,6 +277,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         headers = [parse_header(h) for h in args.headers]
         browsers = list(BROWSERS) if args.browser == "all" else [args.browser]
         progress = sys.stderr if len(browsers) > 1 else None
+        thrown = refused_by_fetch(url, origin, browsers, _init(args.method, headers, args.data, args.credentials))
+        if thrown is not None:
+            from corssim.explain import short_reason
+
+            # the script itself is wrong: no request would leave the page, so this is a usage error
+            raise CheckError(f"bad request: {short_reason(thrown)} ({thrown.browser}); nothing was sent")
         results = run_check(url, origin, method=args.method, headers=headers, data=args.data,
                             credentials=args.credentials, browsers=browsers, timeout=args.timeout,
                             progress=progress)

@@ -220,6 +220,10 @@ def test_timeout_is_exit_2_and_bounded(capsys: pytest.CaptureFixture[str]) -> No
         (["http://127.0.0.1:1/", "--origin", ORIGIN, "--browser", "netscape"], "invalid choice"),
         (["http://127.0.0.1:1/", "--origin", ORIGIN, "--timeout", "0"], "positive number"),
         (["http://127.0.0.1:1/", "--origin", ORIGIN, "--credentials", "always"], "invalid choice"),
+        # requests fetch() refuses before sending anything (no server needed: port 1 is never reached)
+        (["http://127.0.0.1:1/", "--origin", ORIGIN, "-X", "GET", "--data", "x"], "cannot have a body"),
+        (["http://127.0.0.1:1/", "--origin", ORIGIN, "-X", "TRACE"], "forbidden"),
+        (["http://127.0.0.1:1/", "--origin", ORIGIN, "-X", "GE T"], "not a valid method"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
