@@ -228,6 +228,10 @@ class Result:
 
         return summary(self)
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        """IPython's plain-text display: the story, not the attrs repr."""
+        p.text(self.explain())
+
     def _repr_html_(self) -> str:
         """Notebooks show a result as a sequence diagram with the explanation beside it."""
         from corssim.render import to_html
