@@ -36,7 +36,7 @@ Flow = Generator[HttpRequest, Union[HttpResponse, NetworkFault], Result]
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
 MAX_REDIRECTS = 20
-_CLIENT_HINTS = ("DPR", "Width", "Viewport-Width", "Device-Memory", "RTT", "Downlink", "ECT", "Save-Data")
+_CLIENT_HINTS = ("DPR", "Viewport-Width")  # seen dropped by Chromium; Save-Data was seen kept
 
 
 @attrs.frozen(kw_only=True)
@@ -347,6 +347,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
             profile=p, api=req.api, url=current, author_headers=headers, origin_header=origin_header,
             mode=req.mode, site=site, referrer=referrer,
             body_length=_content_length(method, body),
+            lowercase_range=p.range_lowercased_on_wire and tainting == "basic",
             omit_sec_fetch=p.sec_fetch_omitted_after_cross_origin_cors_redirect and last_hop_cross_origin
             and req.mode == "cors",
         )

@@ -33,7 +33,8 @@ class Profile:
     #: the Range unit may be written in any case (WebKit sends `BYTES=0-1` without a preflight;
     #: Chromium and Firefox preflight it, as the standard says)
     range_case_insensitive: bool = False
-    #: a valid Range is written out again in lower case (Chromium sends `bytes=0-1`)
+    #: a valid Range on a same-origin request is written out again in lower case (Chromium sends
+    #: `bytes=0-1`; on a cross-origin one it goes out as written)
     range_lowercased_on_wire: bool = False
     #: script-set client-hint headers (DPR, Width, ...) are dropped on a redirect to another
     #: origin (Chromium); the others keep them
@@ -59,6 +60,9 @@ class Profile:
     #: "fail-after-preflight" (Chromium streams only over HTTP/2: on HTTP/1.1 the preflight
     #: goes out, then the fetch fails)
     stream_uploads: str = "stream"
+    #: appending an empty value to a header the script already set leaves it empty (Firefox sends
+    #: `Accept: ` for "{x}" then ""), instead of combining to "{x}, "
+    empty_append_clears_header: bool = False
     #: XHR upload listeners force a preflight only when there is a body (Chromium); the XHR
     #: standard sets the flag whenever listeners are registered
     upload_listeners_need_body: bool = False
@@ -177,6 +181,7 @@ PROFILES: dict[str, Profile] = {
         safelist_per_entry=True,
         acrh_deduplicated=False,
         content_type_last_wins=True,
+        empty_append_clears_header=True,
         preflight_origin_untainted=True,
         preflight_sec_fetch_site_current_only=True,
         preflight_sticky_across_redirects=True,

@@ -159,6 +159,8 @@ def _fill_headers(
         low = name.lower()
         idx = next((i for i, (n, _) in enumerate(kept) if n.lower() == low), None)
         combined = value if idx is None else f"{kept[idx][1]}, {value}"
+        if idx is not None and value == "" and profile.empty_append_clears_header:
+            combined = ""
         if idx is not None and low == "content-type" and profile.content_type_last_wins:
             # Firefox's channel parses the combined value as a list of media types and keeps the
             # last one that parses

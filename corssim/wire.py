@@ -88,6 +88,7 @@ def actual_request_headers(
     referrer: str | None,
     body_length: int | None,
     omit_sec_fetch: bool = False,
+    lowercase_range: bool = False,
 ) -> Headers:
     """The header list of the request itself, browser-added headers included."""
     trustworthy = is_potentially_trustworthy(url)
@@ -99,7 +100,7 @@ def actual_request_headers(
     if not author_headers.contains("Accept"):
         out.append(("Accept", "*/*"))
     for n, v in author_headers:
-        if profile.range_lowercased_on_wire and n.lower() == "range" and v != v.lower():
+        if lowercase_range and n.lower() == "range" and v != v.lower():
             # Chromium parses a valid Range and writes it out again, in lower case
             if parse_single_range_header_value(v.lower()) is not None:
                 v = v.lower()
