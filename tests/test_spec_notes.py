@@ -209,3 +209,17 @@ def test_engines_md_lists_no_stale_fields() -> None:
     table = text[text.index("## All fields"):text.index("## Deviations")]
     named = {m.group(1) for m in re.finditer(r"^\| `([a-z0-9_]+)` \|", table, re.M)}
     assert named == fields, {"stale": sorted(named - fields), "missing": sorted(fields - named)}
+
+
+def test_every_deviation_has_a_section() -> None:
+    """A field whose value differs between profiles is a deviation: some `###` heading under
+    "Deviations" in engines.md names it and the prose below explains it."""
+    from corssim.profiles import PROFILES
+
+    text = (NOTES / "engines.md").read_text(encoding="utf-8")
+    headings = " ".join(re.findall(r"^###.*$", text[text.index("## Deviations"):], re.M))
+    deviating = [f.name for f in attrs.fields(Profile) if f.name not in ("name", "label")
+                 and len({repr(getattr(p, f.name)) for p in PROFILES.values()}) > 1]
+    assert len(deviating) > 20
+    missing = [f for f in deviating if f"`{f}`" not in headings]
+    assert not missing, f"engines.md has no deviation section naming: {missing}"
