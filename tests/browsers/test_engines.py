@@ -141,12 +141,28 @@ def test_harness_sees_what_the_engine_sent(runs: _Runs, engine: str) -> None:
     assert bad["outcome"] == "network_error" and bad["status"] is None and bad["body"] is None
 
 
+KNOWN = json.loads((Path(__file__).parent / "known_differences.json").read_text(encoding="utf-8"))
+
+
+def _unexplained(engine: str, name: str, ids: list[str]) -> list[str]:
+    """Disagreeing scenarios that known_differences.json does not list (those fail the suite);
+    listed ones that now agree are reported so the list can be shortened."""
+    known = KNOWN.get(engine, {})
+    mine = {k.split(":", 1)[1] for k in known if k.startswith(name + ":")}
+    fixed = sorted(mine - set(ids))
+    if fixed:
+        print(f"{engine}: known differences that now agree (remove them from known_differences.json): {fixed}")
+    return [i for i in ids if i not in mine]
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_generated_scenarios_agree_with_the_model(runs: _Runs, engine: str) -> None:
     summary = runs.summary(engine)
     gen = next(f for f in summary["files"] if f["name"] == GENERATED)
     assert gen["scenarios"] == COUNT
-    assert not gen["disagreeing_scenarios"], _report(summary, {GENERATED})
+    agree = COUNT - len(gen["disagreeing_scenarios"])
+    print(f"{engine}: {agree}/{COUNT} generated scenarios agree with corssim")
+    assert not _unexplained(engine, GENERATED, gen["disagreeing_scenarios"]), _report(summary, {GENERATED})
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -154,5 +170,6 @@ def test_hand_written_scenarios_agree_with_the_model(runs: _Runs, engine: str) -
     summary = runs.summary(engine)
     files = {f["name"] for f in summary["files"] if f["name"] != GENERATED}
     assert len(files) == len(SCENARIO_FILES)
-    bad = [f for f in summary["files"] if f["name"] in files and f["disagreeing_scenarios"]]
+    bad = [f for f in summary["files"] if f["name"] in files
+           and _unexplained(engine, f["name"], f["disagreeing_scenarios"])]
     assert not bad, _report(summary, files)
