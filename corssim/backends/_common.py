@@ -163,7 +163,7 @@ def _is_token(name: str) -> bool:
 def check_header_pair(name: str, value: str) -> None:
     """Refuse a header a real HTTP/1.1 server could not have put on the wire intact.
 
-    A name must be a token and a value must hold no CR, LF or NUL (fetch#concept-header-value);
+    A name must be a token and a value must hold no CR, LF or NUL (fetch#header-value);
     anything else would be a malformed response (or a header injection) on a real connection.
     """
     if not _is_token(name):
