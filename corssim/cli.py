@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from corssim.errors import CorssimError
-from corssim.profiles import PROFILES
 
 __all__ = ["main"]
 
@@ -106,8 +105,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
 
-
-_ = PROFILES
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

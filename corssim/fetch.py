@@ -233,10 +233,21 @@ def fetch_flow(req: Request, env: Env) -> Flow:
         cache_origin = serialized_origin if p.cache_model == "entries" else env.page_origin.serialize()
         key = CacheKey(env.partition, cache_origin, current)
 
-        def clear_cache(why: str) -> None:
-            n = env.cache.clear(key)
+        def clear_cache_after(failure: str) -> None:
+            """Which failures empty the cache for this URL, per storage model: the standard
+            clears after any failure of a fetch that took the preflight branch
+            (fetch#concept-main-fetch); Firefox after a failed preflight or CORS check (observed);
+            Chromium and WebKit only drop entries on lookup."""
+            if p.cache_model == "entries":
+                clears = needs_preflight_class
+            elif p.cache_model == "firefox":
+                clears = failure in ("preflight", "cors-check")
+            else:
+                clears = False
+            n = env.cache.clear(key) if clears else 0
             if n:
-                t.note("fetch#concept-cache-clear", "cache-clear", f"dropped {n} cache entries", why=why)
+                t.note("fetch#concept-cache-clear", "cache-clear", f"dropped {n} cache entries",
+                       why=f"{failure} failed")
 
         # --- HTTP fetch, step 4.1: the CORS-preflight fetch if the cache does not cover it ----
         if needs_preflight_class:
@@ -274,8 +285,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                     t.exchanges.append(Exchange(kind=ExchangeKind.PREFLIGHT, request=pre, fault=answer))
                     t.note("fetch#cors-preflight-fetch-0", "preflight", f"no response: {answer.kind.value}", False,
                            detail=answer.detail)
-                    if p.cache_model == "entries":
-                        clear_cache("the preflighted fetch failed")
+                    clear_cache_after("preflight-network")
                     return fail(Reason.NETWORK_FAILURE, preflight=True, fault=answer, anchor="fetch#cors-preflight-fetch-0")
                 t.exchanges.append(Exchange(kind=ExchangeKind.PREFLIGHT, request=pre, response=answer))
                 rh = _trim(answer.headers)
@@ -296,10 +306,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                            allow_origin=rh.get("Access-Control-Allow-Origin"),
                            allow_methods=rh.get("Access-Control-Allow-Methods"),
                            allow_headers=rh.get("Access-Control-Allow-Headers"))
-                    if p.cache_model == "entries":
-                        clear_cache("the preflighted fetch failed")
-                    elif p.cache_model == "firefox":
-                        clear_cache("the preflight failed")  # observed: any failed preflight clears
+                    clear_cache_after("preflight")
                     return fail(v.reason, preflight=True, value=v.value, status=answer.status,
                                 anchor="fetch#cors-preflight-fetch-0")
                 t.note("fetch#cors-preflight-fetch-0", "preflight-check", "passed", True, status=answer.status,
@@ -357,8 +364,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
             t.exchanges.append(Exchange(kind=ExchangeKind.REQUEST, request=out, fault=answer))
             t.note("fetch#concept-http-network-fetch", "network", f"no response: {answer.kind.value}", False,
                    detail=answer.detail)
-            if needs_preflight_class and p.cache_model == "entries":
-                clear_cache("the preflighted fetch failed")
+            clear_cache_after("network")
             return fail(Reason.NETWORK_FAILURE, fault=answer, anchor="fetch#concept-http-network-fetch")
         t.exchanges.append(Exchange(kind=ExchangeKind.REQUEST, request=out, response=answer))
         rh = _trim(answer.headers)
@@ -373,10 +379,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                    allow_credentials=rh.get("Access-Control-Allow-Credentials"))
             if not chk.ok:
                 assert chk.reason is not None
-                if needs_preflight_class and p.cache_model == "entries":
-                    clear_cache("the preflighted fetch failed")
-                elif p.cache_model == "firefox":
-                    clear_cache("the CORS check failed")
+                clear_cache_after("cors-check")
                 return fail(chk.reason, value=chk.value, status=status, anchor="fetch#concept-cors-check")
 
         location = rh.get("Location") if status in REDIRECT_STATUSES else None

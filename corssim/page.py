@@ -18,7 +18,7 @@ import attrs
 from corssim.cache import PreflightCache
 from corssim.errors import CorssimError, ServerError
 from corssim.fetch import Env, Flow, fetch_flow
-from corssim.http import AsyncServer, FaultKind, HttpRequest, HttpResponse, NetworkFault, Server, TransportError
+from corssim.http import AsyncServer, HttpResponse, NetworkFault, Server, TransportError
 from corssim.origin import Origin, OpaqueOrigin, parse_origin, site_of
 from corssim.profiles import Profile, get_profile
 from corssim.request import Rejection, Request, build_request
@@ -235,9 +235,3 @@ def _checked(answer: object, server: object) -> HttpResponse:
         )
     return answer
 
-
-def fault(kind: FaultKind, detail: str = "") -> NetworkFault:
-    return NetworkFault(kind, detail)
-
-
-_ = HttpRequest  # re-exported name used in type positions by adapters
