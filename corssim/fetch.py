@@ -123,6 +123,50 @@ def _content_length(method: str, body: Body | None) -> int | None:
     return len(body.data)
 
 
+_BODY_HEADERS = ("Content-Encoding", "Content-Language", "Content-Location", "Content-Type")
+
+
+def _start_body_header_names(req: Request, p: Profile) -> list[str]:
+    """The request-body headers (fetch#request-body-header-name) the request started with, as an
+    engine that re-applies them knows them: Firefox's XHR keeps only those the script set."""
+    names = [n for n in _BODY_HEADERS if req.headers.contains(n)]
+    if p.body_headers_after_rewrite == "firefox" and req.api == "xhr" and req.content_type_from_body:
+        names = [n for n in names if n != "Content-Type"]
+    return names
+
+
+def _body_headers_back(p: Profile, req: Request, status: int, orig_method: str, urls: list[str]) -> list[str] | None:
+    """After an earlier redirect rewrote the method to GET (fetch#concept-http-redirect-fetch), which
+    request-body headers this redirect's next hop carries again, or None to leave them as they are.
+    Engine behaviour, not the standard's (which keeps them removed); see Profile.body_headers_after_rewrite."""
+    if p.body_headers_after_rewrite == "firefox":
+        # the strip decision is made with the method the request started with, per hop
+        strip = (status in (301, 302) and orig_method == "POST") or (
+            status == 303 and orig_method not in ("GET", "HEAD"))
+        return [] if strip else _start_body_header_names(req, p)
+    # webkit: the network process refills a CORS-checked hop from the first request's headers;
+    # the soup back-end copies the first request's Content-Type on 307/308
+    if req.mode == "cors" and any(not same_origin(req.origin, origin_of(u)) for u in urls):
+        return [n for n in _BODY_HEADERS if req.headers.contains(n)]
+    if status in (307, 308) and req.headers.contains("Content-Type"):
+        return ["Content-Type"]
+    return None
+
+
+def _restore_body_headers(req: Request, headers: Headers, entries: Headers, names: list[str]) -> tuple[Headers, Headers]:
+    """The header lists with the body headers set to the request's original ones: `names` back
+    with their first values, the other body headers removed."""
+    for n in _BODY_HEADERS:
+        headers = headers.delete(n)
+        entries = entries.delete(n)
+    for n in names:
+        for v in req.headers.get_all(n):
+            headers = headers.append(n, v)
+        for v in req.entries.get_all(n):
+            entries = entries.append(n, v)
+    return headers, entries
+
+
 def fetch_flow(req: Request, env: Env) -> Flow:
     """Run one fetch (or XHR) from the page: fetch#concept-fetch through main fetch, HTTP fetch,
     CORS-preflight fetch and HTTP-redirect fetch, as far as CORS is concerned."""
@@ -148,6 +192,11 @@ def fetch_flow(req: Request, env: Env) -> Flow:
     no_cors_crossed = False  # a no-cors request went through a cross-origin redirect
     prev_origin_header: str | None = None
     chain_start = 0  # where Sec-Fetch-Site starts looking (Chromium restarts on a preflighted hop)
+    orig_method = method
+    rewritten_before = False  # a redirect turned the method into GET
+    # WebKit fixes the credentials policy when the load starts (see redirect_recheck_with_start_credentials)
+    start_credentials = req.credentials == "same-origin" and same_origin(req.origin, origin_of(req.url))
+    pending_failure: Failure | None = None  # WebKit's redirect re-check failed: ends before the next request
 
     def result(outcome: str, response: PageResponse | None, failure: Failure | None) -> Result:
         return Result(
@@ -323,6 +372,10 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                 else:
                     t.note("fetch#concept-cache", "cache-store", f"cached for {max_age}s", max_age=max_age)
 
+        if pending_failure is not None:
+            t.note("fetch#concept-cors-check", "redirect-recheck", "the load is cancelled before this request",
+                   False, url=current)
+            return result("network_error", None, pending_failure)
         # --- the request itself ---------------------------------------------------------------
         origin_header: str | None = None
         if tainting == "cors":
@@ -383,6 +436,19 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                 return fail(chk.reason, value=chk.value, status=status, anchor="fetch#concept-cors-check")
 
         location = rh.get("Location") if status in REDIRECT_STATUSES else None
+        if (location is not None and tainting == "cors" and req.redirect == "follow" and start_credentials
+                and p.redirect_recheck_with_start_credentials):
+            # WebKit's web process checks the redirect again with the credentials policy it fixed
+            # when the load started (same-origin URL, credentials "same-origin": included)
+            chk = cors_check(rh, serialized_origin, True, p)
+            t.note("fetch#concept-cors-check", "redirect-recheck",
+                   "passed" if chk.ok else "failed (credentials counted as included)", chk.ok, status=status,
+                   origin=serialized_origin, allow_origin=rh.get("Access-Control-Allow-Origin"),
+                   allow_credentials=rh.get("Access-Control-Allow-Credentials"))
+            if not chk.ok:
+                assert chk.reason is not None
+                pending_failure = Failure(reason=chk.reason, url=current, value=chk.value, status=status,
+                                          anchor="fetch#concept-cors-check")
         if location is not None:
             # --- HTTP-redirect fetch -------------------------------------------------------------
             if req.redirect == "error":
@@ -428,9 +494,19 @@ def fetch_flow(req: Request, env: Env) -> Flow:
             if rewritten:
                 method = "GET"
                 body = None
-                for n in ("Content-Encoding", "Content-Language", "Content-Location", "Content-Type"):
+                for n in _BODY_HEADERS:
                     headers = headers.delete(n)
                     entries = entries.delete(n)
+            elif rewritten_before and p.body_headers_after_rewrite != "never":
+                back = _body_headers_back(p, req, status, orig_method,
+                                          [*url_list, loc_href])
+                if back is not None:
+                    headers, entries = _restore_body_headers(req, headers, entries, back)
+                    t.note("fetch#concept-http-redirect-fetch", "redirect",
+                           f"{','.join(back) or 'no'} body headers sent again after the method rewrite"
+                           if back or p.body_headers_after_rewrite != "firefox"
+                           else "body headers left out (this status would rewrite the original method)",
+                           engine=p.name)
             if not same_origin(cur_origin, loc_origin) and p.client_hints_dropped_on_cross_origin_redirect:
                 for n in _CLIENT_HINTS:
                     if headers.contains(n):
@@ -448,6 +524,10 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                 t.note("fetch#concept-http-redirect-fetch", "redirect", "Authorization removed (cross-origin hop)")
             if not p.preflight_headers_before_redirect_removals:
                 class_headers, class_entries = headers, entries
+                if p.preflight_body_headers_only_dropped_on_rewrite_hop and rewritten_before and not rewritten:
+                    class_headers, class_entries = _restore_body_headers(
+                        req, headers, entries, _start_body_header_names(req, p))
+            rewritten_before = rewritten_before or rewritten
             last_hop_cross_origin = not same_origin(cur_origin, loc_origin)
             url_list.append(loc_href)
             if rewritten and p.sec_fetch_site_reset_on_preflight_restart:

@@ -128,6 +128,20 @@ class Profile:
     preflight_headers_before_redirect_removals: bool = False
     #: the preflight carries the User-Agent the page set (WebKit), not the browser's own
     preflight_copies_user_agent: bool = False
+    #: what becomes of the request-body headers (fetch#request-body-header-name) on the hops after
+    #: a redirect rewrote the method to GET: "never" = they stay removed (the standard);
+    #: "firefox" = each later hop gets the request's original ones back unless its redirect status
+    #: would rewrite the *original* method (XHR: only those the script set); "webkit" = a later
+    #: hop gets them all back once a cors-mode chain has left the page's origin, Content-Type alone
+    #: after a 307/308, and once back they stay. The body itself never comes back.
+    body_headers_after_rewrite: Literal["never", "firefox", "webkit"] = "never"
+    #: the preflight of a hop after a method rewrite is decided with the original body headers
+    #: again; only the hop whose redirect rewrote the method leaves them out (Firefox)
+    preflight_body_headers_only_dropped_on_rewrite_hop: bool = False
+    #: a redirect response of a cors-tainted load that started at the page's origin with
+    #: credentials "same-origin" is CORS-checked again as if credentials were included; a failure
+    #: ends the load just before the next hop's request (after its preflight, if it needs one)
+    redirect_recheck_with_start_credentials: bool = False
     #: WebKit sends non-ASCII header values as UTF-8 rather than single bytes
     utf8_header_values_on_wire: bool = False
     user_agent: str = "corssim"
@@ -185,6 +199,8 @@ PROFILES: dict[str, Profile] = {
         preflight_origin_untainted=True,
         preflight_sec_fetch_site_current_only=True,
         preflight_sticky_across_redirects=True,
+        body_headers_after_rewrite="firefox",
+        preflight_body_headers_only_dropped_on_rewrite_hop=True,
         stream_uploads="string",
         priority_header="u=4",
         wildcard_covers_authorization=True,
@@ -219,6 +235,8 @@ PROFILES: dict[str, Profile] = {
         preflight_copies_user_agent=True,
         user_agent_reset_on_cross_origin_redirect=True,
         preflight_sticky_across_redirects=True,
+        body_headers_after_rewrite="webkit",
+        redirect_recheck_with_start_credentials=True,
         stream_uploads="reject",
         utf8_header_values_on_wire=True,
         user_agent="Mozilla/5.0 (X11; Ubuntu; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/60.5 Safari/605.1.15",

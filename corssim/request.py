@@ -76,6 +76,9 @@ class Request:
     use_cors_preflight: bool
     referrer_policy: str
     dropped_headers: tuple[tuple[str, str, str], ...] = ()
+    #: the Content-Type in `headers` is the one the body implied (fetch#concept-bodyinit-extract),
+    #: not one the script set
+    content_type_from_body: bool = False
 
     @property
     def credentials_included(self) -> bool:
@@ -288,11 +291,13 @@ def build_request(
         if rewritten is not None:
             hl = hl.set("Content-Type", rewritten)
             he = he.set("Content-Type", rewritten)
+    implied_type = False
     if body_value is not None and not hl.contains("Content-Type"):
         implied = body_value.implied_content_type()
         if implied is not None:
             hl = hl.append("Content-Type", implied)
             he = he.append("Content-Type", implied)
+            implied_type = True
     return Request(
         api=api,
         method=method,
@@ -307,4 +312,5 @@ def build_request(
         use_cors_preflight=use_preflight,
         referrer_policy=referrer_policy or "strict-origin-when-cross-origin",
         dropped_headers=tuple(dropped),
+        content_type_from_body=implied_type,
     )

@@ -10,7 +10,6 @@ that is not installed is skipped with a message saying how to install it.
 from __future__ import annotations
 
 import json
-import re
 import os
 import subprocess
 import sys
@@ -145,17 +144,6 @@ def test_harness_sees_what_the_engine_sent(runs: _Runs, engine: str) -> None:
 KNOWN = json.loads((Path(__file__).parent / "known_differences.json").read_text(encoding="utf-8"))
 
 
-_CT_FIELD = re.compile(r"server_log\[\d+\]\.headers\.content-type", re.I)
-
-
-def _only_content_type_back(summary: dict[str, Any], name: str, sid: str) -> bool:
-    """The known pattern (KNOWN["patterns"]): the engine sends Content-Type again on a later
-    hop after a POST -> GET rewrite, and nothing else differs."""
-    diffs = [d for d in summary["differences"] if d["file"] == name and d["id"] == sid]
-    return bool(diffs) and all(
-        _CT_FIELD.fullmatch(d["field"]) and d["model"] is None and d["engine"] is not None for d in diffs)
-
-
 def _unexplained(summary: dict[str, Any], engine: str, name: str, ids: list[str]) -> list[str]:
     """Disagreeing scenarios that known_differences.json does not explain (those fail the suite);
     listed ones that now agree are reported so the list can be shortened."""
@@ -164,8 +152,7 @@ def _unexplained(summary: dict[str, Any], engine: str, name: str, ids: list[str]
     fixed = sorted(mine - set(ids))
     if fixed:
         print(f"{engine}: known differences that now agree (remove them from known_differences.json): {fixed}")
-    pattern_ok = engine in KNOWN["patterns"]["content-type-back-after-rewrite"]["engines"]
-    return [i for i in ids if i not in mine and not (pattern_ok and _only_content_type_back(summary, name, i))]
+    return [i for i in ids if i not in mine]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
