@@ -68,6 +68,9 @@ class Profile:
     upload_listeners_need_body: bool = False
     #: a Content-Type set twice goes out as one media type, the last that parses (Firefox), not combined
     content_type_last_wins: bool = False
+    #: a fetch() with a body sends the *first* Content-Type the script appended (Firefox's
+    #: FetchDriver hands the header list's first value to the upload stream)
+    fetch_body_content_type_first_entry: bool = False
     # --- preflight validation --------------------------------------------------------------
     #: `Access-Control-Allow-Headers: *` (no credentials) also covers Authorization
     wildcard_covers_authorization: bool = False
@@ -195,6 +198,7 @@ PROFILES: dict[str, Profile] = {
         safelist_per_entry=True,
         acrh_deduplicated=False,
         content_type_last_wins=True,
+        fetch_body_content_type_first_entry=True,
         empty_append_clears_header=True,
         preflight_origin_untainted=True,
         preflight_sec_fetch_site_current_only=True,

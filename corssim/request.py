@@ -291,6 +291,9 @@ def build_request(
         if rewritten is not None:
             hl = hl.set("Content-Type", rewritten)
             he = he.set("Content-Type", rewritten)
+    cts = he.get_all("Content-Type") if api == "fetch" else []
+    if body_value is not None and len(cts) > 1 and profile.fetch_body_content_type_first_entry:
+        hl = hl.set("Content-Type", cts[0])
     implied_type = False
     if body_value is not None and not hl.contains("Content-Type"):
         implied = body_value.implied_content_type()

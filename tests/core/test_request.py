@@ -465,7 +465,9 @@ def test_content_type_appended_twice(engine: str, acrh: str | None) -> None:
 @pytest.mark.parametrize(("engine", "wire"), [
     ("chromium", "multipart/form-data; boundary=x, text/html"),  # run1 gen-1-35
     ("webkit", "multipart/form-data; boundary=x, text/html"),
-    ("firefox", "text/html"),
+    # with a body, Firefox's fetch puts the first appended value on the upload stream (gen-2-236;
+    # gen-1-35 itself had no body: see test_firefox_two_content_types)
+    ("firefox", "multipart/form-data; boundary=x"),
 ])
 def test_content_type_appended_twice_on_the_wire(engine: str, wire: str) -> None:
     s = open_server()
@@ -556,3 +558,19 @@ def test_xhr_string_body_charset(engine: str, given: str, sent: str) -> None:
     r = page(s, engine).xhr(f"{B}/x", method="POST", headers={"Content-Type": given}, body="hello")
     assert r.ok
     assert s.log[-1].headers.get_all("Content-Type") == [sent]
+
+
+# Firefox: which of two script-set Content-Type values goes on the wire (spec_notes/engines.md,
+# fetch_body_content_type_first_entry); observed bulk-seed2 gen-2-236 (body) and gen-1-35,
+# gen-2-108, gen-2-457 (no body)
+@pytest.mark.parametrize(("body", "first", "second", "wire"), [
+    ("hello", "multipart/form-data", "application/www-form-urlencoded", "multipart/form-data"),
+    (None, "multipart/form-data; boundary=x", "text/html", "text/html"),
+    (None, "application/x-www-form-urlencoded", "text/plain;", "text/plain;"),
+])
+def test_firefox_two_content_types(body: str | None, first: str, second: str, wire: str) -> None:
+    s = open_server()
+    r = page(s, "firefox").fetch(f"{B}/x", method="PUT" if body else "GET",
+                headers=[("Content-Type", first), ("Content-Type", second)], body=body)
+    assert r.ok
+    assert [q.headers.get("Content-Type") for q in s.log if q.method != "OPTIONS"] == [wire]
