@@ -7,9 +7,21 @@ engine's developer console prints, filled in with the real URL, origin, header a
 Message tables
     `_CHROMIUM`, `_FIREFOX`, `_WEBKIT` map every `Reason` to a `_Template`. A template records
     where its wording comes from (`source`): the shared fact sheet's section on console strings,
-    an observation in a real engine, or ``"unverified"`` for wordings that no reference here
-    confirms (errors thrown before anything is sent, and non-CORS network failures). The "spec"
-    profile has no console of its own: it borrows Chromium's wording and says so.
+    an observation in a real engine (`PROBED`: the exceptions thrown to the page and the console
+    lines of Chromium 156, Firefox 153 ESR and WebKitGTK 2.50.6, captured on loopback; see
+    spec_notes/explain.md), or ``"unverified"`` for the few wordings that could not be captured
+    here (each says why). Some entries depend on the case (the URL's scheme, whether the request
+    was cross-origin, which RequestInit member was wrong): those are functions of the filled-in
+    fields that pick the template. The "spec" profile has no console of its own: it borrows
+    Chromium's wording and says so.
+
+    What is shown is the page console's own message(s). Each engine also logs a generic line for
+    the failed load, which is left out where a specific message exists (Chromium: "Failed to
+    load resource: net::ERR_FAILED", shown by DevTools as "GET <url> net::ERR_FAILED"; WebKit's
+    Web Inspector: "Failed to load resource: <the same reason>"). Where that generic line is all
+    there is (transport failures), it is the message: Chromium's in the DevTools form
+    "<METHOD> <url> net::ERR_…", WebKit's as "Failed to load resource: <error>". Where an engine
+    logs nothing at all, the entry says so (`ConsoleEntry.logged`) and carries the script's error.
 
 Public functions: `summary`, `explain`, `console_message`, `console_entry`, `script_error`, `fix`.
 """
@@ -21,7 +33,9 @@ from typing import Union
 
 import attrs
 
-from corssim.errors import InvalidProfile
+from corssim import url as _url
+from corssim.errors import InvalidProfile, InvalidURL
+from corssim.origin import origin_of
 from corssim.http import FaultKind, HttpRequest
 from corssim.result import Exchange, ExchangeKind, Reason, Result
 
@@ -48,6 +62,7 @@ FACTS_CHROMIUM = "fetch-cors-facts §3.1 (Chromium cors_error_string.cc)"
 FACTS_FIREFOX = "fetch-cors-facts §3.2 (Firefox security.properties)"
 FACTS_WEBKIT = "fetch-cors-facts §3.3 (WebKit CrossOriginAccessControl.cpp)"
 OBSERVED = "engines-observed.md (seen in the real engine)"
+PROBED = "observed (Chromium 156 / Firefox 153 ESR / WebKitGTK 2.50.6, loopback probe; spec_notes/explain.md)"
 UNVERIFIED = "unverified (recalled wording; no reference here confirms it)"
 
 MDN_CORS_ERRORS = "https://developer.mozilla.org/docs/Web/HTTP/Guides/CORS/Errors/"
@@ -78,7 +93,15 @@ _SCRIPT_ERROR: Mapping[str, str] = {
     "webkit": "Load failed",
 }
 
-# Chromium's net::ERR_* names for transport faults (unverified mapping of our FaultKind).
+# Chromium's net::ERR_* names for transport faults. Observed (CDP "Failed to load resource:
+# net::ERR_…" for the request's URL; DevTools shows it as "GET <url> net::ERR_…"): refused port,
+# RST, a response that is not HTTP, 300 KiB of headers, the connection closed before any byte
+# (ERR_EMPTY_RESPONSE, which is what an app error looks like from the browser). DNS failures and
+# timeouts could not be produced on loopback within bounded time: those two stay unverified.
+_CHROMIUM_NET_OBSERVED = frozenset(
+    {FaultKind.CONNECTION_REFUSED, FaultKind.CONNECTION_RESET, FaultKind.MALFORMED_RESPONSE,
+     FaultKind.HEADERS_TOO_LARGE, FaultKind.APP_ERROR}
+)
 _CHROMIUM_NET_ERRORS: Mapping[FaultKind, str] = {
     FaultKind.CONNECTION_REFUSED: "ERR_CONNECTION_REFUSED",
     FaultKind.DNS_FAILURE: "ERR_NAME_NOT_RESOLVED",
@@ -90,14 +113,19 @@ _CHROMIUM_NET_ERRORS: Mapping[FaultKind, str] = {
     FaultKind.OTHER: "ERR_FAILED",
 }
 
+# WebKitGTK's (libsoup/GIO) error descriptions, as its console printed them (for a failed preflight,
+# and in Web Inspector's "Failed to load resource:" line). Observed: refused, RST, not-HTTP, 300 KiB
+# headers, closed without a response. The DNS, timeout and "other" texts are recalled (macOS
+# wording), not observed: loopback cannot produce them in bounded time.
+_WEBKIT_NET_OBSERVED = _CHROMIUM_NET_OBSERVED
 _WEBKIT_NET_ERRORS: Mapping[FaultKind, str] = {
-    FaultKind.CONNECTION_REFUSED: "Could not connect to the server.",
+    FaultKind.CONNECTION_REFUSED: "Could not connect to {host}: Connection refused",
     FaultKind.DNS_FAILURE: "A server with the specified hostname could not be found.",
     FaultKind.TIMEOUT: "The request timed out.",
-    FaultKind.CONNECTION_RESET: "The network connection was lost.",
-    FaultKind.MALFORMED_RESPONSE: "cannot parse response",
-    FaultKind.HEADERS_TOO_LARGE: "cannot parse response",
-    FaultKind.APP_ERROR: "The network connection was lost.",
+    FaultKind.CONNECTION_RESET: "Error receiving data: Connection reset by peer",
+    FaultKind.MALFORMED_RESPONSE: "Could not parse HTTP response",
+    FaultKind.HEADERS_TOO_LARGE: "Header too big",
+    FaultKind.APP_ERROR: "Connection terminated unexpectedly",
     FaultKind.OTHER: "Load failed",
 }
 
@@ -119,6 +147,53 @@ class _Fields:
     method: str
     preflight: bool
     fault: FaultKind | None
+    field: str = ""  # the RequestInit member (or "headers[Name]") a thrown error is about
+    header: str = ""  # for an invalid header value: the header's name
+    mode: str = "cors"
+    cross_origin: bool = True  # some URL of the fetch is cross-origin to the page (a CORS fetch)
+    location: str = ""  # a redirect's Location, resolved against the URL that sent it
+    location_scheme: str = ""
+    host: str = ""  # the failing URL's host name (no port), as WebKitGTK names it
+    page: str = ""  # the page's URL as far as corssim knows it: its origin and "/"
+
+
+# Reasons whose Failure.value is a redirect's Location (fetch#concept-http-redirect-fetch).
+_REDIRECT_REASONS = frozenset(
+    {Reason.REDIRECT_MODE_ERROR, Reason.TOO_MANY_REDIRECTS, Reason.REDIRECT_CONTAINS_CREDENTIALS,
+     Reason.INVALID_REDIRECT_LOCATION, Reason.REDIRECT_NON_HTTP_SCHEME, Reason.REDIRECT_WITH_STREAM_BODY}
+)
+
+
+def _rejected_field(result: Result) -> str:
+    """The member a thrown TypeError is about, from the decision `page._rejected` records."""
+    for d in result.decisions:
+        for k, v in d.values:
+            if k == "field":
+                return str(v)
+    return ""
+
+
+def _origin_text(url: str) -> str | None:
+    try:
+        return origin_of(url).serialize()
+    except InvalidURL:
+        return None
+
+
+def _is_cross_origin(result: Result, urls: list[str]) -> bool:
+    """Whether the fetch involved a URL of another origin than the page's (Firefox and WebKit
+    only log a CORS line for the transport failures of such fetches)."""
+    if result.page_origin == "null":
+        return True
+    return any(_origin_text(u) not in (None, result.page_origin) for u in urls if u)
+
+
+def _resolve(location: str, base: str) -> tuple[str, str]:
+    try:
+        parsed = _url.parse(location, base or None)
+    except InvalidURL:
+        return location, ""
+    return parsed.href, parsed.scheme
 
 
 def failing_exchange(result: Result) -> Exchange | None:
@@ -151,7 +226,24 @@ def _fields(result: Result) -> _Fields:
         fault = f.fault.kind
     elif ex is not None and ex.fault is not None:
         fault = ex.fault.kind
+    field = _rejected_field(result) if f is not None and f.reason.thrown_before_send else ""
+    location, location_scheme = "", ""
+    if f is not None and f.value and f.reason in _REDIRECT_REASONS:
+        location, location_scheme = _resolve(f.value, url)
+    try:
+        host = _url.parse(url).hostname
+    except InvalidURL:
+        host = ""
+    urls = [result.url, url] + [e.request.url for e in result.exchanges]
     return _Fields(
+        field=field,
+        header=field[len("headers["):-1] if field.startswith("headers[") else "",
+        mode=result.mode,
+        cross_origin=_is_cross_origin(result, urls),
+        location=location,
+        location_scheme=location_scheme,
+        host=host,
+        page=result.page_origin + "/",
         kind="XMLHttpRequest" if result.api == "xhr" else "fetch",
         api="XMLHttpRequest" if result.api == "xhr" else "Fetch API",
         url=url,
@@ -188,26 +280,130 @@ class _Template:
     text: Text
     source: str
     code: str = ""  # Chromium CorsError / Firefox category / "" when none
-    hint: str = ""  # chromium: "opaque" | "nocors" | "xhr_credentials"
+    hint: str = ""  # chromium: "opaque" (no tail since Chromium 156) | "nocors" | "xhr_credentials"
+
+
+# An entry that depends on the case: it picks the template from the filled-in fields.
+_Pick = Callable[[_Fields], _Template]
+_Entry = Union[_Template, _Pick]
+
+# Families shared by the three engines besides their own:
+#   "raw"  the text is the whole console output (lines separated by "\n"), nothing added;
+#   "none" the engine logs nothing for this failure: what is shown is the error the script gets
+#          (the rejected fetch's TypeError, which the console shows when nobody catches it).
 
 
 def _t(text: Text, f: _Fields) -> str:
     return text(f) if callable(text) else text.format(**attrs.asdict(f), lvalue=f.value.lower())
 
 
+# RequestInit members whose value is an IDL enum, with the enum's name (fetch#dom-request).
+_ENUMS: Mapping[str, str] = {
+    "mode": "RequestMode",
+    "credentials": "RequestCredentials",
+    "redirect": "RequestRedirect",
+    "referrerPolicy": "ReferrerPolicy",
+    "cache": "RequestCache",
+    "duplex": "RequestDuplex",
+}
+
+
 def _chromium_mode(f: _Fields) -> str:
     if f.value == "navigate":
         return "Cannot construct a Request with a RequestInit whose mode member is set as 'navigate'."
-    return (
-        "Failed to read the 'mode' property from 'RequestInit': "
-        f"The provided value '{f.value}' is not a valid enum value of type RequestMode."
-    )
+    return _chromium_enum("mode", f.value)
 
 
 def _firefox_mode(f: _Fields) -> str:
     if f.value == "navigate":
         return "Invalid request mode navigate."
-    return f"'{f.value}' (value of 'mode' member of RequestInit) is not a valid value for enumeration RequestMode."
+    return _firefox_enum("mode", f.value)
+
+
+def _webkit_mode(f: _Fields) -> str:
+    if f.value == "navigate":
+        return "Request constructor does not accept navigate fetch mode."
+    return "Type error"
+
+
+def _chromium_enum(member: str, value: str) -> str:
+    return (f"Failed to read the '{member}' property from 'RequestInit': "
+            f"The provided value '{value}' is not a valid enum value of type {_ENUMS[member]}.")
+
+
+def _firefox_enum(member: str, value: str) -> str:
+    return f"'{value}' (value of '{member}' member of RequestInit) is not a valid value for enumeration {_ENUMS[member]}."
+
+
+_INIT_UNKNOWN = "unverified (corssim's own check of a value no engine receives in this form)"
+
+
+def _chromium_init(f: _Fields) -> _Template:
+    """fetch#dom-request: the RequestInit members corssim rejects, in Chromium's words."""
+    if f.field == "cache":
+        return _Template("typeerror", "'only-if-cached' can be set only with 'same-origin' mode", PROBED)
+    if f.field == "duplex" and f.value == "None":
+        return _Template("typeerror", "The `duplex` member must be specified for a request with a streaming body", PROBED)
+    if f.field in _ENUMS:
+        # the binding's enum message, observed for mode, credentials, redirect, referrerPolicy, cache
+        src = PROBED if f.field != "duplex" else UNVERIFIED + "; the same binding message as the observed enums"
+        return _Template("typeerror", _chromium_enum(f.field, f.value), src)
+    if f.field == "body" and f.value == "ReadableStream in no-cors mode":
+        # sic: no space before the first quote
+        return _Template("typeerror", 'If request is made from ReadableStream, mode should be"same-origin" or "cors"',
+                         PROBED)
+    return _Template("typeerror", "{value}", _INIT_UNKNOWN)
+
+
+def _firefox_init(f: _Fields) -> _Template:
+    if f.field == "cache":
+        return _Template("typeerror", "Request mode '{mode}' was used, but request cache mode 'only-if-cached' can "
+                         "only be used with request mode 'same-origin'.", PROBED)
+    if f.field in _ENUMS and f.field != "duplex":
+        return _Template("typeerror", _firefox_enum(f.field, f.value), PROBED)
+    # Firefox sends a ReadableStream body as the string "[object ReadableStream]": no duplex/stream errors
+    return _Template("typeerror", "{value}", _INIT_UNKNOWN)
+
+
+def _webkit_init(f: _Fields) -> _Template:
+    if f.field == "cache":
+        return _Template("typeerror", "only-if-cached cache option requires fetch mode to be same-origin.", PROBED)
+    if f.field in _ENUMS and f.field != "duplex":
+        return _Template("typeerror", "Type error", PROBED)
+    if f.field == "body" and f.value == "ReadableStream uploads are not supported":
+        # a NotSupportedError, not a TypeError
+        return _Template("raw", "NotSupportedError: ReadableStream uploading is not supported", PROBED)
+    return _Template("typeerror", "{value}", _INIT_UNKNOWN)
+
+
+# What each engine throws from xhr.open() / setRequestHeader(): DOMExceptions, not TypeErrors (probed).
+_XHR_THROWN: Mapping[str, Mapping[Reason, str]] = {
+    "chromium": {
+        Reason.INVALID_URL: "SyntaxError: Failed to execute 'open' on 'XMLHttpRequest': Invalid URL",
+        Reason.INVALID_METHOD: "SyntaxError: Failed to execute 'open' on 'XMLHttpRequest': '{value}' is not a valid "
+                               "HTTP method.",
+        Reason.FORBIDDEN_METHOD: "SecurityError: Failed to execute 'open' on 'XMLHttpRequest': '{value}' HTTP method "
+                                 "is unsupported.",
+        Reason.INVALID_HEADER_NAME: "SyntaxError: Failed to execute 'setRequestHeader' on 'XMLHttpRequest': "
+                                    "'{value}' is not a valid HTTP header field name.",
+        Reason.INVALID_HEADER_VALUE: "SyntaxError: Failed to execute 'setRequestHeader' on 'XMLHttpRequest': "
+                                     "'{value}' is not a valid HTTP header field value.",
+    },
+    "firefox": {
+        Reason.INVALID_URL: "SyntaxError: XMLHttpRequest.open: '{value}' is not a valid URL.",
+        Reason.INVALID_METHOD: "SyntaxError: An invalid or illegal string was specified",
+        Reason.FORBIDDEN_METHOD: "SecurityError: The operation is insecure.",
+        Reason.INVALID_HEADER_NAME: "SyntaxError: Invalid header name.",
+        Reason.INVALID_HEADER_VALUE: "SyntaxError: Invalid header name.",  # sic, for a bad value too
+    },
+    "webkit": {
+        Reason.INVALID_URL: "SyntaxError: The string did not match the expected pattern.",
+        Reason.INVALID_METHOD: "SyntaxError: The string did not match the expected pattern.",
+        Reason.FORBIDDEN_METHOD: "SecurityError: The operation is insecure.",
+        Reason.INVALID_HEADER_NAME: "SyntaxError: The string did not match the expected pattern.",
+        Reason.INVALID_HEADER_VALUE: "SyntaxError: The string did not match the expected pattern.",
+    },
+}
 
 
 def _chromium_net(f: _Fields) -> str:
@@ -215,37 +411,74 @@ def _chromium_net(f: _Fields) -> str:
 
 
 def _webkit_net(f: _Fields) -> str:
-    return _WEBKIT_NET_ERRORS.get(f.fault or FaultKind.OTHER, "Load failed")
+    return _WEBKIT_NET_ERRORS.get(f.fault or FaultKind.OTHER, "Load failed").format(host=f.host)
 
 
-_CR_SCHEMES = "http, data, isolated-app, chrome-extension, chrome, https, chrome-untrusted"
+# Chromium 156 prints the list sorted (observed; cors_error_string.cc joins the registered schemes).
+_CR_SCHEMES = ("chrome, chrome-experimental-site-token-provider, chrome-extension, chrome-untrusted, data, http, "
+               "https, isolated-app")
+_CR_SCHEMES_TEXT = "Cross origin requests are only supported for protocol schemes: " + _CR_SCHEMES + "."
+# Schemes Chromium's network stack refuses as a redirect target before CORS sees them (observed:
+# data:, file:, about:); any other non-HTTP scheme (ftp:, javascript:, unknown ones) reaches the
+# CORS check and gets kCorsDisabledScheme. blob: and filesystem: were not probed.
+_CR_UNSAFE_REDIRECT_SCHEMES = frozenset({"data", "file", "about"})
 
-_CHROMIUM: Mapping[Reason, _Template] = {
-    Reason.INVALID_URL: _Template("typeerror", "Failed to parse URL from {value}", UNVERIFIED),
-    Reason.URL_HAS_CREDENTIALS: _Template(
-        "typeerror", "Request cannot be constructed from a URL that includes credentials: {value}", UNVERIFIED
-    ),
-    Reason.INVALID_METHOD: _Template("typeerror", "'{value}' is not a valid HTTP method.", UNVERIFIED),
-    Reason.FORBIDDEN_METHOD: _Template("typeerror", "'{value}' HTTP method is unsupported.", UNVERIFIED),
-    Reason.INVALID_HEADER_NAME: _Template("typeerror", "Invalid name", UNVERIFIED),
-    Reason.INVALID_HEADER_VALUE: _Template("typeerror", "Invalid value", UNVERIFIED),
-    Reason.BODY_WITH_GET_OR_HEAD: _Template(
-        "typeerror", "Request with GET/HEAD method cannot have body.", UNVERIFIED
-    ),
-    Reason.NO_CORS_METHOD: _Template("typeerror", "'{value}' is unsupported in no-cors mode.", OBSERVED),
-    Reason.INVALID_MODE: _Template("typeerror", _chromium_mode, UNVERIFIED),
-    Reason.INVALID_INIT: _Template("typeerror", "{value}", UNVERIFIED),
-    Reason.DISALLOWED_BY_MODE: _Template(
-        "cors", "Cross origin requests are not allowed by request mode.", FACTS_CHROMIUM, "kDisallowedByMode"
-    ),
-    Reason.CORS_DISABLED_SCHEME: _Template(
-        "cors",
-        "Cross origin requests are only supported for protocol schemes: " + _CR_SCHEMES + ".",
-        FACTS_CHROMIUM + "; scheme list unverified",
+
+def _chromium_net_failure(f: _Fields) -> _Template:
+    src = PROBED if (f.fault or FaultKind.OTHER) in _CHROMIUM_NET_OBSERVED else (
+        UNVERIFIED + "; DNS failures and timeouts cannot be produced on loopback")
+    return _Template("net", _chromium_net, src)
+
+
+def _chromium_disallowed(f: _Fields) -> _Template:
+    if f.url != f.initial_url:
+        # after a redirect to another origin; Chromium names the frame's URL (corssim knows only
+        # the page's origin, so it prints the origin followed by "/")
+        return _Template("raw", "Unsafe attempt to load URL {url} from frame with URL {page}. Domains, protocols and "
+                         "ports must match.", PROBED)
+    return _Template("fetchapi", 'Request mode is "same-origin" but the URL\'s origin is not same as the request '
+                     "origin {origin}.", PROBED)
+
+
+def _chromium_disabled_scheme(f: _Fields) -> _Template:
+    if f.value == "file":
+        return _Template("raw", "Not allowed to load local resource: {url}", PROBED)
+    if f.kind == "XMLHttpRequest":
+        if f.value == "ftp":
+            return _Template("raw", "FTP is not supported.", PROBED)
+        return _Template("cors", _CR_SCHEMES_TEXT, PROBED, "kCorsDisabledScheme")
+    return _Template("fetchapi", 'URL scheme "{value}" is not supported.', PROBED)
+
+
+def _chromium_non_http_redirect(f: _Fields) -> _Template:
+    if f.location_scheme in _CR_UNSAFE_REDIRECT_SCHEMES:
+        return _Template("net", "ERR_UNSAFE_REDIRECT", PROBED)
+    return _Template(
+        "raw",
+        lambda f: (f"Access to {f.kind} at '{f.location}' (redirected from '{f.initial_url}') from origin "
+                   f"'{f.origin}' has been blocked by CORS policy: {_CR_SCHEMES_TEXT}"),
+        PROBED,
         "kCorsDisabledScheme",
+    )
+
+_CHROMIUM: Mapping[Reason, _Entry] = {
+    Reason.INVALID_URL: _Template("typeerror", "Failed to parse URL from {value}", PROBED),
+    Reason.URL_HAS_CREDENTIALS: _Template(
+        "typeerror", "Request cannot be constructed from a URL that includes credentials: {value}", PROBED
     ),
+    Reason.INVALID_METHOD: _Template("typeerror", "'{value}' is not a valid HTTP method.", PROBED),
+    Reason.FORBIDDEN_METHOD: _Template("typeerror", "'{value}' HTTP method is unsupported.", PROBED),
+    Reason.INVALID_HEADER_NAME: _Template("typeerror", "Invalid name", PROBED),
+    Reason.INVALID_HEADER_VALUE: _Template("typeerror", "Invalid value", PROBED),
+    Reason.BODY_WITH_GET_OR_HEAD: _Template("typeerror", "Request with GET/HEAD method cannot have body.", PROBED),
+    Reason.NO_CORS_METHOD: _Template("typeerror", "'{value}' is unsupported in no-cors mode.", OBSERVED),
+    Reason.INVALID_MODE: _Template("typeerror", _chromium_mode, PROBED),
+    Reason.INVALID_INIT: _chromium_init,
+    # Not CORS's kDisallowedByMode: a same-origin-mode fetch of another origin never reaches it.
+    Reason.DISALLOWED_BY_MODE: _chromium_disallowed,
+    Reason.CORS_DISABLED_SCHEME: _chromium_disabled_scheme,
     Reason.NO_CORS_REDIRECT_MODE: _Template(
-        "fetchapi", "Request mode is \"no-cors\" but the redirect mode is not \"follow\".", UNVERIFIED
+        "fetchapi", "Request mode is \"no-cors\" but the redirect mode is not \"follow\".", PROBED
     ),
     Reason.MISSING_ALLOW_ORIGIN: _Template(
         "cors",
@@ -322,36 +555,92 @@ _CHROMIUM: Mapping[Reason, _Template] = {
         FACTS_CHROMIUM,
         "kHeaderDisallowedByPreflightResponse",
     ),
-    Reason.REDIRECT_MODE_ERROR: _Template("net", "ERR_FAILED", UNVERIFIED),
-    Reason.TOO_MANY_REDIRECTS: _Template("net", "ERR_TOO_MANY_REDIRECTS", UNVERIFIED),
+    # ERR_FAILED is reported for the URL the redirect pointed to (observed), not the one that redirected
+    Reason.REDIRECT_MODE_ERROR: _Template("raw", lambda f: f"{f.method} {f.location or f.url} net::ERR_FAILED", PROBED),
+    Reason.TOO_MANY_REDIRECTS: _Template("net", "ERR_TOO_MANY_REDIRECTS", PROBED),
+    # Chromium 156 leaves the location out of this message: it prints '' (observed, cross-origin
+    # and same-origin start alike), and names the URL that redirected.
     Reason.REDIRECT_CONTAINS_CREDENTIALS: _Template(
         "cors",
-        "Redirect location '{value}' contains a username and password, which is disallowed for cross-origin requests.",
-        FACTS_CHROMIUM,
+        "Redirect location '' contains a username and password, which is disallowed for cross-origin requests.",
+        PROBED,
         "kRedirectContainsCredentials",
     ),
-    Reason.INVALID_REDIRECT_LOCATION: _Template("net", "ERR_INVALID_REDIRECT", UNVERIFIED),
-    Reason.REDIRECT_NON_HTTP_SCHEME: _Template("net", "ERR_UNSAFE_REDIRECT", UNVERIFIED),
+    Reason.INVALID_REDIRECT_LOCATION: _Template("net", "ERR_INVALID_REDIRECT", PROBED),
+    Reason.REDIRECT_NON_HTTP_SCHEME: _chromium_non_http_redirect,
+    # Not observable over HTTP/1.1: Chromium fails every streamed upload there with
+    # net::ERR_ALPN_NEGOTIATION_FAILED before any redirect (probed); read from the source instead.
     Reason.REDIRECT_WITH_STREAM_BODY: _Template("net", "ERR_INVALID_ARGUMENT", "Cr cors_url_loader.cc OnReceiveRedirect"),
-    Reason.NETWORK_FAILURE: _Template("net", _chromium_net, UNVERIFIED),
+    Reason.NETWORK_FAILURE: _chromium_net_failure,
 }
 
-_FIREFOX: Mapping[Reason, _Template] = {
-    Reason.INVALID_URL: _Template("typeerror", "{value} is not a valid URL.", UNVERIFIED),
-    Reason.URL_HAS_CREDENTIALS: _Template("typeerror", "{value} is an url with embedded credentials.", UNVERIFIED),
-    Reason.INVALID_METHOD: _Template("typeerror", "Invalid request method {value}.", UNVERIFIED),
-    Reason.FORBIDDEN_METHOD: _Template("typeerror", "Invalid request method {value}.", UNVERIFIED),
-    Reason.INVALID_HEADER_NAME: _Template("typeerror", "{value} is an invalid header name.", UNVERIFIED),
-    Reason.INVALID_HEADER_VALUE: _Template("typeerror", "{value} is an invalid header value.", UNVERIFIED),
-    Reason.BODY_WITH_GET_OR_HEAD: _Template("typeerror", "HEAD or GET Request cannot have a body.", UNVERIFIED),
+_FF_DID_NOT_SUCCEED = "(Reason: CORS request did not succeed). Status code: (null)."
+_FF_HEAD = "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at "
+
+
+def _firefox_did_not_succeed(f: _Fields) -> _Template:
+    """A failure without an HTTP response: Firefox's CORS listener logs CORSDidNotSucceed for a
+    cross-origin fetch (its status is "(null)" even when a redirect's status was seen) and
+    nothing at all for a same-origin one (observed)."""
+    if not f.cross_origin:
+        return _Template("none", "", PROBED)
+    return _Template("cors", _FF_DID_NOT_SUCCEED, PROBED, "CORSDidNotSucceed")
+
+
+def _firefox_net_failure(f: _Fields) -> _Template:
+    tpl = _firefox_did_not_succeed(f)
+    if f.preflight and tpl.family == "cors":
+        # the line comes twice when the preflight fails (observed: refused, reset, closed)
+        line = _FF_HEAD + f.url + ". " + _FF_DID_NOT_SUCCEED
+        return _Template("raw", lambda _: line + "\n" + line, PROBED, "CORSDidNotSucceed")
+    return tpl
+
+
+def _firefox_disabled_scheme(f: _Fields) -> _Template:
+    if f.value == "file":
+        # corssim knows only the page's origin; Firefox names the page's full URL here
+        return _Template("raw", "Security Error: Content at {page} may not load or link to {url}.", PROBED)
+    return _Template("cors", "(Reason: CORS request not http).", PROBED, "CORSRequestNotHttp")
+
+
+def _firefox_non_http_redirect(f: _Fields) -> _Template:
+    """Observed: one line about the target by scheme (none for javascript:), then for a
+    cross-origin fetch CORSDidNotSucceed for the URL that redirected."""
+    lines: list[str] = []
+    code = "CORSDidNotSucceed" if f.cross_origin else ""
+    if f.location_scheme == "data":
+        lines.append(f"Redirecting to data: URI not allowed (Blocked loading of: \u201c{f.location}\u201d)")
+    elif f.location_scheme == "file":
+        lines.append(f"Security Error: Content at {f.url} may not load or link to {f.location}.")
+    elif f.location_scheme != "javascript":
+        lines.append(_FF_HEAD + f.location + ". (Reason: CORS request not http).")
+        code = "CORSRequestNotHttp"
+    if f.cross_origin:
+        lines.append(_FF_HEAD + f.url + ". " + _FF_DID_NOT_SUCCEED)
+    if not lines:
+        return _Template("none", "", PROBED)
+    text = "\n".join(lines)
+    return _Template("raw", lambda _: text, PROBED, code)
+
+
+_FIREFOX: Mapping[Reason, _Entry] = {
+    Reason.INVALID_URL: _Template("typeerror", "{value} is not a valid URL.", PROBED),
+    Reason.URL_HAS_CREDENTIALS: _Template("typeerror", "{value} is an url with embedded credentials.", PROBED),
+    Reason.INVALID_METHOD: _Template("typeerror", "Invalid request method {value}.", PROBED),
+    Reason.FORBIDDEN_METHOD: _Template("typeerror", "Invalid request method {value}.", PROBED),
+    # the name comes lower-cased (observed: "x bad is an invalid header name.")
+    Reason.INVALID_HEADER_NAME: _Template("typeerror", "{lvalue} is an invalid header name.", PROBED),
+    # a NUL in the value cuts Firefox's message short there (observed); corssim prints it whole
+    Reason.INVALID_HEADER_VALUE: _Template("typeerror", "{value} is an invalid header value.", PROBED),
+    Reason.BODY_WITH_GET_OR_HEAD: _Template("typeerror", "HEAD or GET Request cannot have a body.", PROBED),
     Reason.NO_CORS_METHOD: _Template("typeerror", "Invalid request method {value}.", OBSERVED),
-    Reason.INVALID_MODE: _Template("typeerror", _firefox_mode, UNVERIFIED),
-    Reason.INVALID_INIT: _Template("typeerror", "{value}", UNVERIFIED),
-    Reason.DISALLOWED_BY_MODE: _Template("networkerror", "", UNVERIFIED),
-    Reason.CORS_DISABLED_SCHEME: _Template(
-        "cors", "(Reason: CORS request not http).", FACTS_FIREFOX, "CORSRequestNotHttp"
-    ),
-    Reason.NO_CORS_REDIRECT_MODE: _Template("networkerror", "", UNVERIFIED),
+    Reason.INVALID_MODE: _Template("typeerror", _firefox_mode, PROBED),
+    Reason.INVALID_INIT: _firefox_init,
+    # an "SOP" security error naming the page (corssim prints its origin and "/") and the target
+    Reason.DISALLOWED_BY_MODE: _Template("raw", "Security Error: Content at {page} may not load data from {url}.",
+                                         PROBED),
+    Reason.CORS_DISABLED_SCHEME: _firefox_disabled_scheme,
+    Reason.NO_CORS_REDIRECT_MODE: _Template("none", "", PROBED),
     Reason.MISSING_ALLOW_ORIGIN: _Template(
         "cors",
         "(Reason: CORS header \u2018Access-Control-Allow-Origin\u2019 missing). Status code: {status}.",
@@ -425,45 +714,73 @@ _FIREFOX: Mapping[Reason, _Template] = {
         FACTS_FIREFOX,
         "CORSMissingAllowHeaderFromPreflight",
     ),
-    Reason.REDIRECT_MODE_ERROR: _Template("networkerror", "", UNVERIFIED),
-    Reason.TOO_MANY_REDIRECTS: _Template("networkerror", "", UNVERIFIED),
-    Reason.REDIRECT_CONTAINS_CREDENTIALS: _Template("networkerror", "", UNVERIFIED),
-    Reason.INVALID_REDIRECT_LOCATION: _Template("networkerror", "", UNVERIFIED),
-    Reason.REDIRECT_NON_HTTP_SCHEME: _Template(
-        "cors",
-        "(Reason: CORS request not http).",
-        FACTS_FIREFOX + "; its use for a redirect is unverified",
-        "CORSRequestNotHttp",
-    ),
-    Reason.REDIRECT_WITH_STREAM_BODY: _Template("networkerror", "", UNVERIFIED),
-    Reason.NETWORK_FAILURE: _Template(
-        "cors",
-        "(Reason: CORS request did not succeed). Status code: (null).",
-        FACTS_FIREFOX + "; its use for transport faults is unverified",
-        "CORSDidNotSucceed",
-    ),
+    Reason.REDIRECT_MODE_ERROR: _Template("none", "", PROBED),  # nothing logged, cross-origin or not
+    Reason.TOO_MANY_REDIRECTS: _firefox_did_not_succeed,
+    # logged even when the fetch started same-origin: the Location (another origin) is what fails
+    Reason.REDIRECT_CONTAINS_CREDENTIALS: _Template("cors", _FF_DID_NOT_SUCCEED, PROBED, "CORSDidNotSucceed"),
+    Reason.INVALID_REDIRECT_LOCATION: _firefox_did_not_succeed,
+    Reason.REDIRECT_NON_HTTP_SCHEME: _firefox_non_http_redirect,
+    # cannot happen in Firefox: it sends a ReadableStream body as a string, so nothing is streamed
+    Reason.REDIRECT_WITH_STREAM_BODY: _Template("none", "", UNVERIFIED + "; Firefox has no streamed uploads"),
+    Reason.NETWORK_FAILURE: _firefox_net_failure,
 }
 
 _WK_ORIGIN = "Origin {sent_origin} is not allowed by Access-Control-Allow-Origin. Status code: {status}"
 
-_WEBKIT: Mapping[Reason, _Template] = {
-    Reason.INVALID_URL: _Template("typeerror", "URL is not valid or contains user credentials.", UNVERIFIED),
-    Reason.URL_HAS_CREDENTIALS: _Template("typeerror", "URL is not valid or contains user credentials.", UNVERIFIED),
-    Reason.INVALID_METHOD: _Template("typeerror", "Method is not a valid HTTP token.", UNVERIFIED),
-    Reason.FORBIDDEN_METHOD: _Template("typeerror", "Method is forbidden.", UNVERIFIED),
-    Reason.INVALID_HEADER_NAME: _Template("typeerror", "Invalid header name: '{value}'", UNVERIFIED),
-    Reason.INVALID_HEADER_VALUE: _Template("typeerror", "Header has an invalid value: '{value}'", UNVERIFIED),
+_WK_NON_CORS_SCHEME = ("Cross-origin redirection to {location} denied by Cross-Origin Resource Sharing policy: "
+                       "not allowed to follow a cross-origin CORS redirection with non CORS scheme")
+
+
+def _webkit_disallowed(f: _Fields) -> _Template:
+    if f.url != f.initial_url:
+        return _Template("cors", "Unsafe attempt to load URL {url} from origin {origin}. Domains, protocols and ports "
+                         "must match.", PROBED)
+    # the first URL already of another origin: only the API line, without "due to access control checks"
+    return _Template("raw", "{api} cannot load {url}.", PROBED)
+
+
+def _webkit_invalid_location(f: _Fields) -> _Template:
+    if not f.cross_origin:
+        # nothing on the page's console; Web Inspector's network line (observed, with a typographic apostrophe)
+        return _Template("raw", "Failed to load resource: The URL can\u2019t be shown", PROBED)
+    return _Template("cors", _WK_NON_CORS_SCHEME.replace("{location}", "{value}"), PROBED)
+
+
+def _webkit_non_http_redirect(f: _Fields) -> _Template:
+    if f.location_scheme == "ftp":
+        return _Template("cors", "FTP URLs are disabled", PROBED)
+    # also when the fetch started same-origin (observed for data:)
+    return _Template("cors", _WK_NON_CORS_SCHEME, PROBED)
+
+
+def _webkit_net_failure(f: _Fields) -> _Template:
+    observed = (f.fault or FaultKind.OTHER) in _WEBKIT_NET_OBSERVED
+    src = PROBED if observed else UNVERIFIED + "; DNS failures and timeouts cannot be produced on loopback"
+    if f.preflight:
+        return _Template("cors", _webkit_net, src)
+    # Nothing reaches the page's console for a failed request without preflight; Web Inspector's
+    # network agent shows "Failed to load resource: <error>" (observed through the remote inspector).
+    return _Template("raw", lambda f: "Failed to load resource: " + _webkit_net(f), src)
+
+
+_WEBKIT: Mapping[Reason, _Entry] = {
+    Reason.INVALID_URL: _Template("typeerror", "URL is not valid or contains user credentials.", PROBED),
+    Reason.URL_HAS_CREDENTIALS: _Template("typeerror", "URL is not valid or contains user credentials.", PROBED),
+    Reason.INVALID_METHOD: _Template("typeerror", "Method is not a valid HTTP token.", PROBED),
+    Reason.FORBIDDEN_METHOD: _Template("typeerror", "Method is forbidden.", PROBED),
+    Reason.INVALID_HEADER_NAME: _Template("typeerror", "Invalid header name: '{value}'", PROBED),
+    Reason.INVALID_HEADER_VALUE: _Template("typeerror", "Header '{header}' has invalid value: '{value}'", PROBED),
     Reason.BODY_WITH_GET_OR_HEAD: _Template(
-        "typeerror", "Request has method '{method}' and cannot have a body", UNVERIFIED
+        "typeerror", lambda f: f"Request has method '{f.value or f.method}' and cannot have a body", PROBED
     ),
     Reason.NO_CORS_METHOD: _Template("typeerror", "Method must be GET, POST or HEAD in no-cors mode.", OBSERVED),
-    Reason.INVALID_MODE: _Template("typeerror", "Type error", UNVERIFIED),
-    Reason.INVALID_INIT: _Template("typeerror", "{value}", UNVERIFIED),
-    Reason.DISALLOWED_BY_MODE: _Template(
-        "cors", "Cross origin requests are not allowed when using same-origin fetch mode.", UNVERIFIED
+    Reason.INVALID_MODE: _Template("typeerror", _webkit_mode, PROBED),
+    Reason.INVALID_INIT: _webkit_init,
+    Reason.DISALLOWED_BY_MODE: _webkit_disallowed,
+    Reason.CORS_DISABLED_SCHEME: _Template("cors", "Cross origin requests are only supported for HTTP.", PROBED),
+    Reason.NO_CORS_REDIRECT_MODE: _Template(
+        "cors", "No-Cors mode requires follow redirect mode\nNot allowed to request resource", PROBED
     ),
-    Reason.CORS_DISABLED_SCHEME: _Template("cors", "Cross origin requests are only supported for HTTP.", UNVERIFIED),
-    Reason.NO_CORS_REDIRECT_MODE: _Template("net", "Load failed", UNVERIFIED),
     Reason.MISSING_ALLOW_ORIGIN: _Template("cors", _WK_ORIGIN, FACTS_WEBKIT),
     Reason.MULTIPLE_ALLOW_ORIGIN: _Template(
         "cors", "Access-Control-Allow-Origin cannot contain more than one origin.", FACTS_WEBKIT
@@ -496,18 +813,34 @@ _WEBKIT: Mapping[Reason, _Template] = {
     Reason.HEADER_NOT_ALLOWED: _Template(
         "cors", "Request header field {value} is not allowed by Access-Control-Allow-Headers.", FACTS_WEBKIT
     ),
-    Reason.REDIRECT_MODE_ERROR: _Template("net", "Load failed", UNVERIFIED),
-    Reason.TOO_MANY_REDIRECTS: _Template("net", "too many HTTP redirects", UNVERIFIED),
-    Reason.REDIRECT_CONTAINS_CREDENTIALS: _Template("cors", "redirection URL {value} has credentials", FACTS_WEBKIT),
-    Reason.INVALID_REDIRECT_LOCATION: _Template("net", "Load failed", UNVERIFIED),
-    Reason.REDIRECT_NON_HTTP_SCHEME: _Template(
-        "cors", "not allowed to follow a cross-origin CORS redirection with non CORS scheme", FACTS_WEBKIT
+    Reason.REDIRECT_MODE_ERROR: _Template("cors", "Not allowed to follow a redirection while loading {url}", PROBED),
+    Reason.TOO_MANY_REDIRECTS: _Template("cors", "Load cannot follow more than 20 redirections", PROBED),
+    # the first URL is printed without its user:password, the second with it (observed)
+    Reason.REDIRECT_CONTAINS_CREDENTIALS: _Template(
+        "cors",
+        lambda f: (f"Cross-origin redirection to {_without_credentials(f.value)} denied by Cross-Origin Resource "
+                   f"Sharing policy: redirection URL {f.value} has credentials"),
+        PROBED,
     ),
-    Reason.REDIRECT_WITH_STREAM_BODY: _Template("net", "Load failed", UNVERIFIED),
-    Reason.NETWORK_FAILURE: _Template("net", _webkit_net, UNVERIFIED),
+    Reason.INVALID_REDIRECT_LOCATION: _webkit_invalid_location,
+    Reason.REDIRECT_NON_HTTP_SCHEME: _webkit_non_http_redirect,
+    # cannot happen in WebKit: it rejects a ReadableStream body before sending (NotSupportedError)
+    Reason.REDIRECT_WITH_STREAM_BODY: _Template("none", "", UNVERIFIED + "; WebKit has no streamed uploads"),
+    Reason.NETWORK_FAILURE: _webkit_net_failure,
 }
 
-TABLES: Mapping[str, Mapping[Reason, _Template]] = {
+
+def _without_credentials(url: str) -> str:
+    try:
+        p = _url.parse(url)
+    except InvalidURL:
+        return url
+    if not p.has_credentials:
+        return p.href
+    return p.href.replace(p.username + (":" + p.password if p.password else "") + "@", "", 1)
+
+
+TABLES: Mapping[str, Mapping[Reason, _Entry]] = {
     "chromium": _CHROMIUM,
     "firefox": _FIREFOX,
     "webkit": _WEBKIT,
@@ -524,6 +857,9 @@ class ConsoleEntry:
     code: str = ""  # Chromium CorsError name, or Firefox console category
     doc_url: str = ""  # Firefox's "Learn More" page
     source: str = ""
+    #: False when the engine logs nothing for this failure: `text` is then the error the script
+    #: receives (what the console shows only if the page leaves the rejection uncaught)
+    logged: bool = True
 
     @property
     def verified(self) -> bool:
@@ -539,6 +875,8 @@ def _profile(browser: str) -> str:
 
 def _chromium_text(reason: Reason, tpl: _Template, f: _Fields, api: str) -> str:
     body = _t(tpl.text, f)
+    if tpl.family == "raw":
+        return body
     if tpl.family == "typeerror":
         where = "Failed to execute 'open' on 'XMLHttpRequest': " if api == "xhr" else (
             "Failed to execute 'fetch' on 'Window': "
@@ -558,16 +896,10 @@ def _chromium_text(reason: Reason, tpl: _Template, f: _Fields, api: str) -> str:
     if preflight_prefixed:
         head += "Response to preflight request doesn't pass access control check: "
     tail = ""
-    if tpl.hint == "opaque" and api != "xhr":
-        tail = (
-            " If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the"
-            " resource with CORS disabled."
-        )
-    elif tpl.hint == "nocors" and api != "xhr":
-        tail = (
-            " Have the server send the header with a valid value, or, if an opaque response serves your"
-            " needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled."
-        )
+    # Chromium 156 (observed) no longer suggests mode 'no-cors': a missing ACAO gets no tail at
+    # all, an unusable ACAO value gets only the first sentence of the old hint, and only for fetch.
+    if tpl.hint == "nocors" and api != "xhr":
+        tail = " Have the server send the header with a valid value."
     elif tpl.hint == "xhr_credentials" and api == "xhr":
         tail = (
             " The credentials mode of requests initiated by the XMLHttpRequest is controlled by the"
@@ -577,11 +909,11 @@ def _chromium_text(reason: Reason, tpl: _Template, f: _Fields, api: str) -> str:
 
 
 def _firefox_text(tpl: _Template, f: _Fields, api: str) -> str:
+    if tpl.family == "raw":
+        return _t(tpl.text, f)
     if tpl.family == "typeerror":
         where = "XMLHttpRequest.open: " if api == "xhr" else "Window.fetch: "
         return "TypeError: " + where + _t(tpl.text, f)
-    if tpl.family == "networkerror":
-        return "TypeError: " + _SCRIPT_ERROR["firefox"]
     status = f.status or "(null)"
     body = _t(tpl.text, attrs.evolve(f, status=status))
     at = f"\u2018{f.url}\u2019" if tpl.code == "CORSNotSupportingCredentials" else f.url
@@ -591,6 +923,8 @@ def _firefox_text(tpl: _Template, f: _Fields, api: str) -> str:
 
 def _webkit_text(tpl: _Template, f: _Fields, api: str) -> str:
     body = _t(tpl.text, attrs.evolve(f, status=f.status or "0"))
+    if tpl.family == "raw":
+        return body
     if tpl.family == "typeerror":
         return "TypeError: " + body
     if tpl.family == "net":
@@ -608,8 +942,20 @@ def console_entry(result: Result, browser: str | None = None) -> ConsoleEntry | 
     if failure is None:
         return None
     engine = "chromium" if name == "spec" else name
-    tpl = TABLES[engine][failure.reason]
     f = _fields(result)
+    xhr_thrown = _XHR_THROWN[engine].get(failure.reason) if result.api == "xhr" else None
+    if xhr_thrown is not None:
+        tpl = _Template("raw", xhr_thrown, PROBED)
+    else:
+        entry = TABLES[engine][failure.reason]
+        tpl = entry if isinstance(entry, _Template) else entry(f)
+        if result.api == "xhr" and failure.reason.thrown_before_send:
+            # only fetch()/new Request() raise this one: the wording was never seen from an XHR
+            tpl = attrs.evolve(tpl, source=UNVERIFIED + "; a fetch() error, not one XMLHttpRequest raises")
+    if tpl.family == "none":
+        text = ("TypeError: " + _SCRIPT_ERROR[engine] if result.api != "xhr"
+                else "(nothing logged; the XMLHttpRequest fires an error event)")
+        return ConsoleEntry(browser=name, engine=engine, text=text, source=tpl.source, logged=False)
     if engine == "chromium":
         text = _chromium_text(failure.reason, tpl, f, result.api)
         return ConsoleEntry(browser=name, engine=engine, text=text, code=tpl.code, source=tpl.source)
@@ -645,7 +991,7 @@ def script_error(result: Result, browser: str | None = None) -> str | None:
     if failure.reason.thrown_before_send:
         entry = console_entry(result, name)
         assert entry is not None
-        return entry.text.split("\n")[0]
+        return entry.text  # one message (a value in it may itself contain a line break)
     if result.api == "xhr":
         return "error event (xhr.status 0, empty responseText)"
     return "TypeError: " + _SCRIPT_ERROR[engine]
@@ -1159,6 +1505,8 @@ def story_lines(result: Result, browser: str | None = None) -> list[Line]:
         if entry.engine == "firefox" and entry.code:
             out.append(("note", f"  ({entry.code}, blocking reason {firefox_blocking_code(entry.code)}; "
                                 f"Learn More: {entry.doc_url})"))
+        if not entry.logged:
+            out.append(("note", "  (the engine logs nothing for this failure: shown is the error the script receives)"))
         if not entry.verified:
             out.append(("note", "  (wording not verified against the engine)"))
     fx = fix(result)
