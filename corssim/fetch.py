@@ -10,6 +10,7 @@ The same generator serves the synchronous and the asynchronous drivers.
 from __future__ import annotations
 
 import base64
+import itertools
 import urllib.parse
 from collections.abc import Generator
 from typing import Union
@@ -36,6 +37,8 @@ Flow = Generator[HttpRequest, Union[HttpResponse, NetworkFault], Result]
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
 MAX_REDIRECTS = 20
+_NONCE = itertools.count(1)  # opaque origins (WebKit: one per fetch; Chromium: one per preflight)
+_CONDITIONAL = ("If-Modified-Since", "If-None-Match", "If-Unmodified-Since", "If-Match", "If-Range")
 _CLIENT_HINTS = ("DPR", "Viewport-Width")  # seen dropped by Chromium; Save-Data was seen kept
 
 
@@ -148,7 +151,11 @@ def _body_headers_back(p: Profile, req: Request, status: int, orig_method: str, 
     # the soup back-end copies the first request's Content-Type on 307/308
     if req.mode == "cors" and any(not same_origin(req.origin, origin_of(u)) for u in urls):
         return [n for n in _BODY_HEADERS if req.headers.contains(n)]
-    if status in (307, 308) and req.headers.contains("Content-Type"):
+    # the load restarts once its stored-credentials policy changes on the way out of the page's
+    # origin (credentials "same-origin", first URL same-origin); hops after that lose the copy
+    left_before = any(not same_origin(req.origin, origin_of(u)) for u in urls[:-1])
+    restarted = left_before and req.credentials == "same-origin" and same_origin(req.origin, origin_of(urls[0]))
+    if status in (307, 308) and req.headers.contains("Content-Type") and not restarted:
         return ["Content-Type"]
     return None
 
@@ -191,6 +198,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
     last_hop_cross_origin = False
     no_cors_crossed = False  # a no-cors request went through a cross-origin redirect
     prev_origin_header: str | None = None
+    fetch_nonce = next(_NONCE)
     chain_start = 0  # where Sec-Fetch-Site starts looking (Chromium restarts on a preflighted hop)
     orig_method = method
     rewritten_before = False  # a redirect turned the method into GET
@@ -280,6 +288,13 @@ def fetch_flow(req: Request, env: Env) -> Flow:
         site = sec_fetch_site(req.origin, url_list[chain_start:])
         referrer = referrer_for(env.page_url, env.page_origin, current, req.referrer_policy)
         cache_origin = serialized_origin if p.cache_model == "entries" else env.page_origin.serialize()
+        if serialized_origin == "null" and not p.preflight_origin_untainted:
+            # fetch#concept-cache keys on the serialization "null"; the engines make an opaque
+            # origin that only equals itself (Profile.null_origin_preflight_cache)
+            if p.null_origin_preflight_cache == "per_fetch":
+                cache_origin = f"null (opaque origin of fetch {fetch_nonce})"
+            elif p.null_origin_preflight_cache == "never":
+                cache_origin = f"null (opaque origin of preflight {next(_NONCE)}, never matched again)"
         key = CacheKey(env.partition, cache_origin, current)
 
         def clear_cache_after(failure: str) -> None:
@@ -394,7 +409,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                     origin_header = "null"
         if origin_header is not None and no_cors_crossed and p.no_cors_origin_null_after_cross_origin_redirect:
             origin_header = "null"
-        if origin_header is None and p.origin_header_kept_on_redirect:
+        if origin_header is None and p.origin_header_kept_on_redirect and not last_hop_cross_origin:
             origin_header = prev_origin_header  # WebKit copies the previous hop's header list
         prev_origin_header = origin_header
         if body is not None and body.kind == "stream" and p.stream_uploads == "fail-after-preflight":
@@ -403,11 +418,17 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                    detail=fault.detail)
             return fail(Reason.NETWORK_FAILURE, fault=fault, anchor="fetch#concept-http-network-fetch")
         body_bytes = body.data if body is not None else None
+        wire_author = headers
+        if (p.user_agent_reset_on_same_origin_redirect and after_redirect and req.mode != "no-cors"
+                and all(same_origin(req.origin, origin_of(u)) for u in url_list)):
+            wire_author = headers.delete("User-Agent")  # WebKit's soup redirect recomputes the UA
+        rewrite_range = (p.range_rewritten_by_http_cache and method == "GET" and req.cache != "no-store"
+                         and not any(headers.contains(n) for n in _CONDITIONAL))
         wire = actual_request_headers(
-            profile=p, api=req.api, url=current, author_headers=headers, origin_header=origin_header,
+            profile=p, api=req.api, url=current, author_headers=wire_author, origin_header=origin_header,
             mode=req.mode, site=site, referrer=referrer,
             body_length=_content_length(method, body),
-            lowercase_range=p.range_lowercased_on_wire and tainting == "basic",
+            rewrite_range=rewrite_range,
             omit_sec_fetch=p.sec_fetch_omitted_after_cross_origin_cors_redirect and last_hop_cross_origin
             and req.mode == "cors",
         )
@@ -513,9 +534,6 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                         headers = headers.delete(n)
                         entries = entries.delete(n)
                         t.note("fetch#concept-http-redirect-fetch", "redirect", f"{n} removed (client hint, other origin)")
-            if not same_origin(cur_origin, loc_origin) and p.user_agent_reset_on_cross_origin_redirect:
-                headers = headers.delete("User-Agent")
-                entries = entries.delete("User-Agent")
             if not same_origin(cur_origin, loc_origin) and req.mode == "no-cors":
                 no_cors_crossed = True
             if not same_origin(cur_origin, loc_origin) and headers.contains("Authorization"):

@@ -33,18 +33,23 @@ class Profile:
     #: the Range unit may be written in any case (WebKit sends `BYTES=0-1` without a preflight;
     #: Chromium and Firefox preflight it, as the standard says)
     range_case_insensitive: bool = False
-    #: a valid Range on a same-origin request is written out again in lower case (Chromium sends
-    #: `bytes=0-1`; on a cross-origin one it goes out as written)
-    range_lowercased_on_wire: bool = False
     #: script-set client-hint headers (DPR, Width, ...) are dropped on a redirect to another
     #: origin (Chromium); the others keep them
     client_hints_dropped_on_cross_origin_redirect: bool = False
     #: a no-cors request that a redirect took to another origin carries `Origin: null` (Chromium's
     #: network stack nulls the Origin of any cross-origin redirect outside CORS)
     no_cors_origin_null_after_cross_origin_redirect: bool = False
-    #: a script-set User-Agent is replaced by the browser's own on a redirect to another origin
-    #: (WebKit)
-    user_agent_reset_on_cross_origin_redirect: bool = False
+    #: a script-set User-Agent is replaced by the browser's own on a hop after a redirect while
+    #: every URL so far (the new one included) is same-origin with the page (WebKit: the soup
+    #: redirect drops it; NetworkLoadChecker's CORS path puts the first request's headers back)
+    user_agent_reset_on_same_origin_redirect: bool = False
+    #: Chromium's HTTP cache rewrites a Range holding exactly one byte range on a GET (cache mode
+    #: not no-store, no conditional header) as `bytes=F-L`, moved to the end of the header list
+    range_rewritten_by_http_cache: bool = False
+    #: preflight-cache use for a preflight sent with `Origin: null`: "shared" (the standard: keyed
+    #: by the serialization "null"), "per_fetch" (WebKit: one opaque origin per fetch), "never"
+    #: (Chromium: never reused, not even by the same fetch)
+    null_origin_preflight_cache: Literal["shared", "per_fetch", "never"] = "shared"
     #: XHR with a string body rewrites the charset of the page's Content-Type to UTF-8 even when
     #: it already says utf-8 (Chromium); the standard only rewrites another charset
     xhr_charset_always_rewritten: bool = False
@@ -168,7 +173,8 @@ PROFILES: dict[str, Profile] = {
         label="Chromium 156",
         extra_forbidden_request_headers=frozenset({"user-agent"}),
         extra_safelisted_request_headers=True,
-        range_lowercased_on_wire=True,
+        range_rewritten_by_http_cache=True,
+        null_origin_preflight_cache="never",
         client_hints_dropped_on_cross_origin_redirect=True,
         no_cors_origin_null_after_cross_origin_redirect=True,
         xhr_charset_always_rewritten=True,
@@ -237,13 +243,14 @@ PROFILES: dict[str, Profile] = {
         origin_header_kept_on_redirect=True,
         preflight_headers_before_redirect_removals=True,
         preflight_copies_user_agent=True,
-        user_agent_reset_on_cross_origin_redirect=True,
+        user_agent_reset_on_same_origin_redirect=True,
+        null_origin_preflight_cache="per_fetch",
         preflight_sticky_across_redirects=True,
         body_headers_after_rewrite="webkit",
         redirect_recheck_with_start_credentials=True,
         stream_uploads="reject",
         utf8_header_values_on_wire=True,
-        user_agent="Mozilla/5.0 (X11; Ubuntu; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/60.5 Safari/605.1.15",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/60.5 Safari/605.1.15",
         accept_language="en-US",
         accept_encoding="gzip, deflate",
         network_error_message="Load failed",

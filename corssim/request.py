@@ -79,6 +79,8 @@ class Request:
     #: the Content-Type in `headers` is the one the body implied (fetch#concept-bodyinit-extract),
     #: not one the script set
     content_type_from_body: bool = False
+    #: the fetch() cache mode (Chromium's HTTP cache leaves Range alone under no-store)
+    cache: str = "default"
 
     @property
     def credentials_included(self) -> bool:
@@ -314,6 +316,7 @@ def build_request(
         redirect=redirect,
         use_cors_preflight=use_preflight,
         referrer_policy=referrer_policy or "strict-origin-when-cross-origin",
+        cache=cache,
         dropped_headers=tuple(dropped),
         content_type_from_body=implied_type,
     )

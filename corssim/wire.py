@@ -10,8 +10,9 @@ Header order follows what each engine was seen to send; only values are compared
 
 from __future__ import annotations
 
+import re
+
 from corssim import url as _url
-from corssim.headers import parse_single_range_header_value
 from corssim.http import Headers
 from corssim.origin import Origin, is_potentially_trustworthy, origin_of, same_origin, same_site
 from corssim.profiles import Profile
@@ -88,7 +89,7 @@ def actual_request_headers(
     referrer: str | None,
     body_length: int | None,
     omit_sec_fetch: bool = False,
-    lowercase_range: bool = False,
+    rewrite_range: bool = False,
 ) -> Headers:
     """The header list of the request itself, browser-added headers included."""
     trustworthy = is_potentially_trustworthy(url)
@@ -99,11 +100,13 @@ def actual_request_headers(
         out.append(("User-Agent", profile.user_agent))
     if not author_headers.contains("Accept"):
         out.append(("Accept", "*/*"))
+    moved: list[tuple[str, str]] = []
     for n, v in author_headers:
-        if lowercase_range and n.lower() == "range" and v != v.lower():
-            # Chromium parses a valid Range and writes it out again, in lower case
-            if parse_single_range_header_value(v.lower()) is not None:
-                v = v.lower()
+        if rewrite_range and n.lower() == "range":
+            canon = _chromium_single_byte_range(v)
+            if canon is not None:
+                moved.append(("Range", canon))
+                continue
         # an HTTP/1.1 field value has no leading or trailing whitespace (a combined "a, " goes out as "a,")
         out.append((n, _on_wire(v.strip(" \t"), profile)))
     if not author_headers.contains("Accept-Language"):
@@ -116,7 +119,27 @@ def actual_request_headers(
     out.append(("Accept-Encoding", profile.accept_encoding))
     if profile.priority_header is not None and api == "fetch":
         out.append(("Priority", profile.priority_header))
+    out.extend(moved)
     return Headers(tuple(out))
+
+
+_CR_RANGE = re.compile(r"^[ \t]*bytes[ \t]*=[ \t]*(\d*)[ \t]*-[ \t]*(\d*)[ \t]*$", re.IGNORECASE)
+
+
+def _chromium_single_byte_range(value: str) -> str | None:
+    """Chromium net::HttpUtil::ParseRangeHeader + PartialData::Init: exactly one valid byte range,
+    written back by HttpByteRange::GetHeaderValue (`bytes=F-L`, `bytes=F-`, `bytes=-N`)."""
+    m = _CR_RANGE.match(value)
+    if m is None:
+        return None
+    first, last = m.group(1), m.group(2)
+    if first and last:
+        return f"bytes={int(first)}-{int(last)}" if int(first) <= int(last) else None
+    if first:
+        return f"bytes={int(first)}-"
+    if last:
+        return f"bytes=-{int(last)}" if int(last) > 0 else None
+    return None
 
 
 def preflight_request_headers(

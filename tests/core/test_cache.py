@@ -16,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from corssim import CorssimError, FakeServer, ManualClock, Page, Rule, get_profile
 from corssim.cache import CacheKey, PreflightCache
+from corssim.http import HttpRequest, HttpResponse
 from corssim.preflight import parse_max_age
 
 from corehelp import A, B, BROWSERS, ENGINES, allow, page, preflight_ok, server
@@ -550,11 +551,13 @@ TestEngineCacheMachine = EngineCacheMachine.TestCase
 TestEngineCacheMachine.settings = settings(max_examples=30, stateful_step_count=15, deadline=None)
 
 
-@pytest.mark.parametrize(("engine", "direct_preflight"), [("spec", True), ("chromium", False), ("webkit", False)])
+@pytest.mark.parametrize(("engine", "direct_preflight"), [("spec", True), ("chromium", True), ("webkit", True)])
 def test_key_origin_after_a_tainting_redirect(engine: str, direct_preflight: bool) -> None:
     # fetch#concept-cache: the entry holds the byte-serialized origin — `null` after B→C — so a
-    # later direct request from the page (origin A) does not match it; facts §2.1: Chromium keys
-    # on the initiator, not the tainted null; §2.3: WebKit keys on ClientOrigin (the initiator)
+    # later direct request from the page (origin A) does not match it. Chromium and WebKit were
+    # seen to preflight the direct request too (probe nc-bc-then-direct, step 1: their null-origin
+    # preflight is made for an opaque origin; spec_notes/engines.md, null_origin_preflight_cache),
+    # although facts §2.1/§2.3 read their keys as the initiator's origin
     star_pre = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT"),
                 ("Access-Control-Max-Age", "60")]
     s = server(Rule(method="OPTIONS", status=204, headers=star_pre),
@@ -628,3 +631,47 @@ def test_after_a_failed_preflight(engine: str, third_preflight: bool) -> None:
     third = p.fetch(f"{B}/g", **get)  # type: ignore[arg-type]
     assert third.ok
     assert third.preflight_sent is third_preflight
+
+
+class _LoopServer:
+    """B/r -> C/x -> B/back -> C/x (final): the same C URL twice within one fetch (307s keep PUT)."""
+
+    def __init__(self) -> None:
+        self.log: list[HttpRequest] = []
+        self.c_visits = 0
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        self.log.append(request)
+        star = [("Access-Control-Allow-Origin", "*")]
+        if request.method == "OPTIONS":
+            return HttpResponse(status=204, headers=star + [("Access-Control-Allow-Methods", "PUT"),
+                                                     ("Access-Control-Max-Age", "60")])
+        url = request.url
+        if url.endswith("/r"):
+            return HttpResponse(status=307, headers=star + [("Location", "http://127.0.0.3:8803/x")])
+        if url.endswith("/back"):
+            return HttpResponse(status=307, headers=star + [("Location", "http://127.0.0.3:8803/x")])
+        self.c_visits += 1
+        if self.c_visits % 2 == 1:
+            return HttpResponse(status=307, headers=star + [("Location", f"{B}/back")])
+        return HttpResponse(status=200, headers=star, body=b"done")
+
+
+@pytest.mark.parametrize(("engine", "second_visit", "second_fetch"), [
+    ("spec", False, False), ("chromium", True, True), ("webkit", False, True)])
+def test_null_origin_preflight_reuse(engine: str, second_visit: bool, second_fetch: bool) -> None:
+    # probes nc-loop-bcb, nc-bc-twice (spec_notes/engines.md, null_origin_preflight_cache): within
+    # one fetch, C/x is preflighted with Origin: null, and visited again after B/back. Chromium
+    # preflights it again (a new opaque origin per preflight), WebKit reuses the entry (one opaque
+    # origin per fetch), the standard's "null" key serves it. A second identical fetch: only the
+    # standard's cache still matches.
+    s = _LoopServer()
+    p = Page(A, server=s, browser=engine)
+    assert p.fetch(f"{B}/r", method="PUT").ok
+    c_pre = [q for q in s.log if q.method == "OPTIONS" and q.url.endswith("/x")]
+    assert all(q.headers.get("Origin") == "null" for q in c_pre)
+    assert len(c_pre) == (2 if second_visit else 1)
+    s.log.clear()
+    assert p.fetch(f"{B}/r", method="PUT").ok
+    c_pre = [q for q in s.log if q.method == "OPTIONS" and q.url.endswith("/x")]
+    assert bool(c_pre) is second_fetch
