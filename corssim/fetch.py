@@ -528,7 +528,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                            if back or p.body_headers_after_rewrite != "firefox"
                            else "body headers left out (this status would rewrite the original method)",
                            engine=p.name)
-            if not same_origin(cur_origin, loc_origin) and p.client_hints_dropped_on_cross_origin_redirect:
+            if not same_origin(req.origin, loc_origin) and p.client_hints_dropped_on_cross_origin_redirect:
                 for n in _CLIENT_HINTS:
                     if headers.contains(n):
                         headers = headers.delete(n)

@@ -33,8 +33,8 @@ class Profile:
     #: the Range unit may be written in any case (WebKit sends `BYTES=0-1` without a preflight;
     #: Chromium and Firefox preflight it, as the standard says)
     range_case_insensitive: bool = False
-    #: script-set client-hint headers (DPR, Width, ...) are dropped on a redirect to another
-    #: origin (Chromium); the others keep them
+    #: script-set client-hint headers (DPR, Viewport-Width, ...) are dropped on a redirect to a URL
+    #: of another origin than the page's (Chromium); the others keep them
     client_hints_dropped_on_cross_origin_redirect: bool = False
     #: a no-cors request that a redirect took to another origin carries `Origin: null` (Chromium's
     #: network stack nulls the Origin of any cross-origin redirect outside CORS)

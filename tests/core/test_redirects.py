@@ -469,3 +469,36 @@ def test_client_hint_headers_on_a_cross_origin_hop(engine: str, kept: bool) -> N
     assert final_get.url == f"{B}/x" and final_get.method == "GET"
     assert (final_get.headers.get("DPR") == "2") is kept
     assert r.preflight_sent is kept
+
+
+@pytest.mark.parametrize(("engine", "kept"), [("chromium", False), ("firefox", True), ("webkit", True)])
+def test_client_hint_headers_on_a_hop_within_another_origin(engine: str, kept: bool) -> None:
+    # seed-4 gen-4-489 (DPR, C→C) and gen-4-807 (Viewport-Width, B→B): Chromium drops the hint on a
+    # redirect to a URL of another origin than the page's even when the redirect stays on B
+    allow = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT"),
+             ("Access-Control-Allow-Headers", "x-a, viewport-width")]
+    s = FakeServer([Rule(host=B, method="OPTIONS", status=204, headers=allow),
+                    redirect(B, "/r", f"{B}/x", status=307), final(B, "/x")])
+    r = page(s, engine).fetch(f"{B}/r", method="PUT", headers={"Viewport-Width": "800", "X-A": "1"})
+    assert r.ok, r.failure
+    puts = [q for q in s.log if q.method == "PUT"]
+    assert puts[0].headers.get("Viewport-Width") == "800"
+    assert (puts[1].headers.get("Viewport-Width") == "800") is kept
+
+
+def test_chromium_client_hint_kept_back_on_the_page_origin() -> None:
+    # seed-4 gen-4-439: POST B 303 → A 301 → B with Viewport-Width "8x" (not safelisted): the hop
+    # back to A keeps it (so A is preflighted, the taint makes it a CORS request), B's drops it
+    allow = [("Access-Control-Allow-Origin", "null"), ("Access-Control-Allow-Methods", "GET, POST"),
+             ("Access-Control-Allow-Headers", "viewport-width")]
+    s = FakeServer([
+        Rule(host=A, method="OPTIONS", status=204, headers=allow),
+        Rule(host=B, method="OPTIONS", status=204, headers=[("Access-Control-Allow-Origin", A), *allow[1:]]),
+        redirect(B, "/0", f"{A}/1", status=303, acao=A), redirect(A, "/1", f"{B}/2", status=301, acao="null"),
+        final(B, "/2", acao="null"),
+    ])
+    r = page(s, "chromium").fetch(f"{B}/0", method="POST", body="{}", headers={"Viewport-Width": "8x"})
+    assert r.ok, r.failure
+    assert [(q.method, q.url, q.headers.get("Viewport-Width")) for q in s.log] == [
+        ("OPTIONS", f"{B}/0", None), ("POST", f"{B}/0", "8x"), ("OPTIONS", f"{A}/1", None),
+        ("GET", f"{A}/1", "8x"), ("GET", f"{B}/2", None)]
