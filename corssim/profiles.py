@@ -65,8 +65,8 @@ class Profile:
     #: "fail-after-preflight" (Chromium streams only over HTTP/2: on HTTP/1.1 the preflight
     #: goes out, then the fetch fails)
     stream_uploads: str = "stream"
-    #: appending an empty value to a header the script already set leaves it empty (Firefox sends
-    #: `Accept: ` for "{x}" then ""), instead of combining to "{x}, "
+    #: combining with an empty value keeps only the later one (Firefox sends `Accept: ` for "{x}"
+    #: then "", and `en/us` for "" then "en/us"), instead of "{x}, " and ", en/us"
     empty_append_clears_header: bool = False
     #: XHR upload listeners force a preflight only when there is a body (Chromium); the XHR
     #: standard sets the flag whenever listeners are registered
