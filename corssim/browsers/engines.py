@@ -40,6 +40,7 @@ CHROMIUM_BIN = "/usr/bin/chromium"
 FIREFOX_BIN = "/usr/bin/firefox-esr"
 WEBKIT_DRIVER_BIN = "/usr/bin/WebKitWebDriver"
 XVFB_BIN = "/usr/bin/Xvfb"
+WEBDRIVER_CALL_TIMEOUT_S = 45
 MINIBROWSER_CANDIDATES = (
     "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser",
     "/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1/MiniBrowser",
@@ -379,6 +380,9 @@ class WebKitEngine:
         display = self._start_xvfb()
         self._env = dict(os.environ, DISPLAY=display, LC_ALL="en_US.UTF-8", LANG="en_US.UTF-8",
                          LANGUAGE="en_US")
+        self._start_driver()
+
+    def _start_driver(self) -> None:
         self._port = _free_port()
         self._wd = subprocess.Popen(
             [WEBKIT_DRIVER_BIN, f"--port={self._port}", "--host=127.0.0.1"],
@@ -420,7 +424,13 @@ class WebKitEngine:
         assert mb is not None
         opts.binary_location = mb
         opts.add_argument("--automation")
-        drv = webdriver.Remote(command_executor=f"http://127.0.0.1:{self._port}", options=opts)
+        from selenium.webdriver.remote.client_config import ClientConfig
+
+        addr = f"http://127.0.0.1:{self._port}"
+        # every WebDriver call is bounded: a MiniBrowser that crashed can leave the driver's
+        # answer pending for ever (seen once in CI-like runs); page loads and scripts stop at 30 s
+        config = ClientConfig(remote_server_addr=addr, timeout=WEBDRIVER_CALL_TIMEOUT_S)
+        drv = webdriver.Remote(command_executor=addr, options=opts, client_config=config)
         drv.set_page_load_timeout(30)
         drv.set_script_timeout(30)
         caps = drv.capabilities
@@ -428,12 +438,27 @@ class WebKitEngine:
         return drv
 
     def open(self, url: str) -> None:
+        try:
+            self._open(url)
+        except Exception:  # noqa: BLE001 - a dead or hung browser: start the driver again, retry once
+            self._restart_driver()
+            self._open(url)
+
+    def _open(self, url: str) -> None:
         if self.session_per_page or self._driver is None or self._pages >= self.pages_per_session:
             self._quit()
             self._driver = self._new_session()
             self._pages = 0
         self._pages += 1
         self._driver.get(url)
+
+    def _restart_driver(self) -> None:
+        """Drop the session without asking the driver (it may not answer) and start a new
+        WebKitWebDriver on the same Xvfb."""
+        self._driver = None
+        _kill(self._wd)
+        self._wd = None
+        self._start_driver()
 
     def pump(self, seconds: float) -> None:
         time.sleep(seconds)

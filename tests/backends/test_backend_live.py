@@ -35,7 +35,8 @@ OK = (
     b"Set-Cookie: a=1\r\n"
     b"X-Odd: caf\xe9\r\n"
     b"Set-Cookie: b=2\r\n"
-    b"Content-Length: 2\r\n\r\nok"
+    b"Content-Length: 2\r\n"
+    b"Connection: close\r\n\r\nok"  # the raw server closes after each answer: say so (no keep-alive reuse race)
 )
 
 
@@ -88,6 +89,7 @@ def test_response_head_is_kept_exactly() -> None:
         ("X-Odd", "caf\xe9"),
         ("Set-Cookie", "b=2"),
         ("Content-Length", "2"),
+        ("Connection", "close"),
     ]
 
 
