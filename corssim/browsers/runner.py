@@ -377,11 +377,28 @@ class BrowserRun:
         out: dict[str, str] = {}
         for name in sorted(hosts):
             parts = urlsplit(hosts[name])
-            if self._next_port + 1 >= ROTATE_PORT_END:
-                self._next_port = self.rotate_base
-            out[name] = f"{parts.scheme}://{parts.hostname}:{self._next_port}"
-            self._next_port += 1
+            for _ in range(ROTATE_PORT_END - ROTATE_PORT_START):  # bounded: one lap of the range
+                if self._next_port + 1 >= ROTATE_PORT_END:
+                    self._next_port = self.rotate_base
+                port = self._next_port
+                self._next_port += 1
+                if _port_free(parts.hostname or "127.0.0.1", port):
+                    break  # (a port some other program holds is skipped, not fought over)
+            out[name] = f"{parts.scheme}://{parts.hostname}:{port}"
         return out
+
+
+def _port_free(ip: str, port: int) -> bool:
+    """Whether `ip:port` can be listened on right now."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((ip, port))
+        except OSError:
+            return False
+    return True
 
 
 def run_scenario_file(sf: ScenarioFile, engine: str, **kwargs: Any) -> dict[str, Any]:

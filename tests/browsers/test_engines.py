@@ -28,6 +28,9 @@ SEED = int(os.environ.get("CORSSIM_BROWSER_SEED", "1"))
 COUNT = int(os.environ.get("CORSSIM_BROWSER_COUNT", "300"))
 RUN_TIMEOUT_S = 25 * 60
 PORT_BASES = {"chromium": 9101, "firefox": 9111, "webkit": 9121}
+# per-scenario ports (Chromium and WebKit run each scenario on fresh ports): apart, so that the
+# engines running at the same time never ask for the same port (they did with one shared base)
+ROTATE_BASES = {"chromium": 20000, "firefox": 23500, "webkit": 26000}
 GENERATED = f"generated-seed{SEED}-n{COUNT}"
 
 pytestmark = pytest.mark.browser
@@ -51,7 +54,7 @@ class _Runs:
                 continue
             out = self.base / engine
             cmd = [sys.executable, "-m", "corssim.browsers.bulk", "--engine", engine, "--count", str(COUNT),
-                   "--seed", str(SEED), "--port-base", str(PORT_BASES[engine]), "--rotate-base", "24000",
+                   "--seed", str(SEED), "--port-base", str(PORT_BASES[engine]), "--rotate-base", str(ROTATE_BASES[engine]),
                    "--out", str(out),
                    "--no-summary", "--files", *SCENARIO_FILES]
             log = open(self.base / f"{engine}.log", "wb")
