@@ -512,6 +512,15 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                 return fail(Reason.REDIRECT_CONTAINS_CREDENTIALS, value=loc.href, status=status,
                             anchor="fetch#concept-http-redirect-fetch")
             rewritten = (status in (301, 302) and method == "POST") or (status == 303 and method not in ("GET", "HEAD"))
+            if (not rewritten and p.delete_to_get_on_cross_origin_redirect and method == "DELETE"
+                    and not same_origin(cur_origin, loc_origin)):
+                # WebKit's HTTP back-end sends a DELETE redirected to another scheme/host/port as a
+                # GET without body, whatever the status; the network process then puts the first
+                # request's headers back, so the body headers stay
+                method = "GET"
+                body = None
+                t.note("fetch#concept-http-redirect-fetch", "redirect",
+                       "DELETE sent again as GET (redirect to another origin)", engine=p.name)
             if rewritten:
                 method = "GET"
                 body = None

@@ -150,6 +150,10 @@ class Profile:
     #: credentials "same-origin" is CORS-checked again as if credentials were included; a failure
     #: ends the load just before the next hop's request (after its preflight, if it needs one)
     redirect_recheck_with_start_credentials: bool = False
+    #: a DELETE redirected to another origin (scheme, host or port of the previous URL) goes on as
+    #: a GET without body, whatever the redirect status, keeping its other headers (WebKitGTK's
+    #: soup back-end)
+    delete_to_get_on_cross_origin_redirect: bool = False
     #: WebKit sends non-ASCII header values as UTF-8 rather than single bytes
     utf8_header_values_on_wire: bool = False
     user_agent: str = "corssim"
@@ -248,6 +252,7 @@ PROFILES: dict[str, Profile] = {
         preflight_sticky_across_redirects=True,
         body_headers_after_rewrite="webkit",
         redirect_recheck_with_start_credentials=True,
+        delete_to_get_on_cross_origin_redirect=True,
         stream_uploads="reject",
         utf8_header_values_on_wire=True,
         user_agent="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/60.5 Safari/605.1.15",

@@ -192,3 +192,37 @@ def test_firefox_later_preflight_names_content_type_again(engine: str, ok: bool)
         last = s.log[-1]
         assert (last.method, last.url) == ("OPTIONS", f"{B}/2")
         assert last.headers.get("Access-Control-Request-Headers") == "content-type"
+
+
+# --- WebKit: DELETE redirected to another origin --------------------------------------------------
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+@pytest.mark.parametrize(("engine", "as_get"), [("spec", False), ("chromium", False), ("firefox", False),
+                                                ("webkit", True)])
+def test_delete_redirected_to_another_origin(engine: str, as_get: bool, status: int) -> None:
+    # probes exp-delete d1-bc-*: DELETE B → C. WebKit sends a GET without body that keeps the
+    # Content-Type, after a preflight asking GET; the others keep DELETE (only 303 rewrites it)
+    allow = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "DELETE, GET"),
+             ("Access-Control-Allow-Headers", "x-custom")]
+    s = FakeServer([Rule(method="OPTIONS", status=204, headers=allow),
+                    hop(B, "/0", f"{C}/1", status=status), hop(C, "/1")])
+    r = page(s, engine).fetch(f"{B}/0", method="DELETE", body="x", headers={"X-Custom": "1"},
+                              credentials="omit")
+    assert r.ok, r.failure
+    c_pre = [q for q in s.log if q.url == f"{C}/1" and q.method == "OPTIONS"]
+    c_req = [q for q in s.log if q.url == f"{C}/1" and q.method != "OPTIONS"]
+    assert c_pre and c_pre[0].headers.get("Access-Control-Request-Method") == ("GET" if as_get else "DELETE")
+    assert c_req[0].method == ("GET" if as_get else "DELETE")
+    assert (c_req[0].body in (None, b"")) is as_get
+    assert c_req[0].headers.get("Content-Type") == "text/plain;charset=UTF-8"
+
+
+@pytest.mark.parametrize("status", [301, 307])
+def test_webkit_delete_kept_within_one_origin(status: int) -> None:
+    # probes d1-bb-*: B → B keeps DELETE and its body
+    s = FakeServer([Rule(method="OPTIONS", status=204, headers=[
+        ("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "DELETE")]),
+        hop(B, "/0", f"{B}/1", status=status), hop(B, "/1")])
+    assert page(s, "webkit").fetch(f"{B}/0", method="DELETE", body="x", credentials="omit").ok
+    assert [q.method for q in s.log if q.method != "OPTIONS"] == ["DELETE", "DELETE"]
+    assert s.log[-1].body == b"x"
