@@ -76,6 +76,9 @@ class Profile:
     #: a fetch() with a body sends the *first* Content-Type the script appended (Firefox's
     #: FetchDriver hands the header list's first value to the upload stream)
     fetch_body_content_type_first_entry: bool = False
+    #: lower-case names the script may set that go out once, the later value replacing the earlier
+    #: instead of both joined (Firefox: User-Agent, observed; Authorization was seen joined)
+    singleton_headers_replaced: frozenset[str] = frozenset()
     # --- preflight validation --------------------------------------------------------------
     #: `Access-Control-Allow-Headers: *` (no credentials) also covers Authorization
     wildcard_covers_authorization: bool = False
@@ -209,6 +212,7 @@ PROFILES: dict[str, Profile] = {
         acrh_deduplicated=False,
         content_type_last_wins=True,
         fetch_body_content_type_first_entry=True,
+        singleton_headers_replaced=frozenset({"user-agent"}),
         empty_append_clears_header=True,
         preflight_origin_untainted=True,
         preflight_sec_fetch_site_current_only=True,

@@ -168,6 +168,9 @@ def _fill_headers(
             combined = ""
         elif idx is not None and kept[idx][1] == "" and profile.empty_append_clears_header:
             combined = value  # and a value appended to an empty one replaces it (seed-4 gen-4-638)
+        if idx is not None and low in profile.singleton_headers_replaced:
+            # (Firefox: the later User-Agent replaces the earlier one on the wire)
+            combined = value
         if idx is not None and low == "content-type" and profile.content_type_last_wins:
             # Firefox's channel parses the combined value as a list of media types and keeps the
             # last one that parses

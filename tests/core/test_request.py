@@ -591,3 +591,19 @@ def test_appending_with_an_empty_value(engine: str, values: tuple[str, str], wir
     r = page(s, engine).fetch(f"{B}/x", method="PUT", body="x", headers=[(name, values[0]), (name, values[1])])
     assert r.ok
     assert [q.headers.get(name) for q in s.log if q.method == "PUT"] == [wire]
+
+
+# Firefox sends a User-Agent appended twice once, with the later value (singleton_headers_replaced;
+# seed-5 gen-5-818), and an Authorization appended twice joined (seed-4 gen-4-642); the standard
+# joins both
+@pytest.mark.parametrize(("engine", "name", "wire"), [
+    ("firefox", "User-Agent", "b"), ("webkit", "User-Agent", "a, b"), ("spec", "User-Agent", "a, b"),
+    ("firefox", "Authorization", "a, b")])
+def test_header_appended_twice(engine: str, name: str, wire: str) -> None:
+    s = server(Rule(method="OPTIONS", status=204, headers=STAR + [("Access-Control-Allow-Headers", name.lower())]),
+               Rule(headers=STAR, body="ok"))
+    r = page(s, engine).fetch(f"{B}/x", headers=[(name, "a"), (name, "b")])
+    assert r.ok
+    assert [q.headers.get_all(name) for q in s.log if q.method != "OPTIONS"] == [[wire]]
+    pre = [q for q in s.log if q.method == "OPTIONS"]
+    assert pre and name.lower() in (pre[0].headers.get("Access-Control-Request-Headers") or "")
