@@ -167,9 +167,9 @@ _REDIRECT_REASONS = frozenset(
 def _rejected_field(result: Result) -> str:
     """The member a thrown TypeError is about, from the decision `page._rejected` records."""
     for d in result.decisions:
-        for k, v in d.values:
-            if k == "field":
-                return str(v)
+        field = d.value("field")
+        if field is not None:
+            return field
     return ""
 
 

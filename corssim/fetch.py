@@ -129,6 +129,12 @@ def _content_length(method: str, body: Body | None) -> int | None:
 _BODY_HEADERS = ("Content-Encoding", "Content-Language", "Content-Location", "Content-Type")
 
 
+def _rewrites_to_get(status: int, method: str) -> bool:
+    """fetch#concept-http-redirect-fetch step 12: 301/302 turn a POST, 303 anything but GET/HEAD,
+    into a GET without body."""
+    return (status in (301, 302) and method == "POST") or (status == 303 and method not in ("GET", "HEAD"))
+
+
 def _start_body_header_names(req: Request, p: Profile) -> list[str]:
     """The request-body headers (fetch#request-body-header-name) the request started with, as an
     engine that re-applies them knows them: Firefox's XHR keeps only those the script set."""
@@ -144,17 +150,15 @@ def _body_headers_back(p: Profile, req: Request, status: int, orig_method: str, 
     Engine behaviour, not the standard's (which keeps them removed); see Profile.body_headers_after_rewrite."""
     if p.body_headers_after_rewrite == "firefox":
         # the strip decision is made with the method the request started with, per hop
-        strip = (status in (301, 302) and orig_method == "POST") or (
-            status == 303 and orig_method not in ("GET", "HEAD"))
-        return [] if strip else _start_body_header_names(req, p)
+        return [] if _rewrites_to_get(status, orig_method) else _start_body_header_names(req, p)
     # webkit: the network process refills a CORS-checked hop from the first request's headers;
     # the soup back-end copies the first request's Content-Type on 307/308
-    if req.mode == "cors" and any(not same_origin(req.origin, origin_of(u)) for u in urls):
-        return [n for n in _BODY_HEADERS if req.headers.contains(n)]
+    foreign = [not same_origin(req.origin, origin_of(u)) for u in urls]
+    if req.mode == "cors" and any(foreign):
+        return _start_body_header_names(req, p)
     # the load restarts once its stored-credentials policy changes on the way out of the page's
     # origin (credentials "same-origin", first URL same-origin); hops after that lose the copy
-    left_before = any(not same_origin(req.origin, origin_of(u)) for u in urls[:-1])
-    restarted = left_before and req.credentials == "same-origin" and same_origin(req.origin, origin_of(urls[0]))
+    restarted = any(foreign[:-1]) and req.credentials == "same-origin" and not foreign[0]
     if status in (307, 308) and req.headers.contains("Content-Type") and not restarted:
         return ["Content-Type"]
     return None
@@ -422,8 +426,8 @@ def fetch_flow(req: Request, env: Env) -> Flow:
         if (p.user_agent_reset_on_same_origin_redirect and after_redirect and req.mode != "no-cors"
                 and all(same_origin(req.origin, origin_of(u)) for u in url_list)):
             wire_author = headers.delete("User-Agent")  # WebKit's soup redirect recomputes the UA
-        rewrite_range = (p.range_rewritten_by_http_cache and method == "GET" and req.cache != "no-store"
-                         and not any(headers.contains(n) for n in _CONDITIONAL))
+        rewrite_range = (p.range_rewritten_by_http_cache and method == "GET" and headers.contains("Range")
+                         and req.cache != "no-store" and not any(headers.contains(n) for n in _CONDITIONAL))
         wire = actual_request_headers(
             profile=p, api=req.api, url=current, author_headers=wire_author, origin_header=origin_header,
             mode=req.mode, site=site, referrer=referrer,
@@ -511,9 +515,10 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                        location=loc.href)
                 return fail(Reason.REDIRECT_CONTAINS_CREDENTIALS, value=loc.href, status=status,
                             anchor="fetch#concept-http-redirect-fetch")
-            rewritten = (status in (301, 302) and method == "POST") or (status == 303 and method not in ("GET", "HEAD"))
+            hop_cross_origin = not same_origin(cur_origin, loc_origin)
+            rewritten = _rewrites_to_get(status, method)
             if (not rewritten and p.delete_to_get_on_cross_origin_redirect and method == "DELETE"
-                    and not same_origin(cur_origin, loc_origin)):
+                    and hop_cross_origin):
                 # WebKit's HTTP back-end sends a DELETE redirected to another scheme/host/port as a
                 # GET without body, whatever the status; the network process then puts the first
                 # request's headers back, so the body headers stay
@@ -533,8 +538,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                 if back is not None:
                     headers, entries = _restore_body_headers(req, headers, entries, back)
                     t.note("fetch#concept-http-redirect-fetch", "redirect",
-                           f"{','.join(back) or 'no'} body headers sent again after the method rewrite"
-                           if back or p.body_headers_after_rewrite != "firefox"
+                           f"{','.join(back)} sent again after the method rewrite" if back
                            else "body headers left out (this status would rewrite the original method)",
                            engine=p.name)
             if not same_origin(req.origin, loc_origin) and p.client_hints_dropped_on_cross_origin_redirect:
@@ -543,9 +547,9 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                         headers = headers.delete(n)
                         entries = entries.delete(n)
                         t.note("fetch#concept-http-redirect-fetch", "redirect", f"{n} removed (client hint, other origin)")
-            if not same_origin(cur_origin, loc_origin) and req.mode == "no-cors":
+            if hop_cross_origin and req.mode == "no-cors":
                 no_cors_crossed = True
-            if not same_origin(cur_origin, loc_origin) and headers.contains("Authorization"):
+            if hop_cross_origin and headers.contains("Authorization"):
                 headers = headers.delete("Authorization")
                 entries = entries.delete("Authorization")
                 t.note("fetch#concept-http-redirect-fetch", "redirect", "Authorization removed (cross-origin hop)")
@@ -555,7 +559,7 @@ def fetch_flow(req: Request, env: Env) -> Flow:
                     class_headers, class_entries = _restore_body_headers(
                         req, headers, entries, _start_body_header_names(req, p))
             rewritten_before = rewritten_before or rewritten
-            last_hop_cross_origin = not same_origin(cur_origin, loc_origin)
+            last_hop_cross_origin = hop_cross_origin
             url_list.append(loc_href)
             if rewritten and p.sec_fetch_site_reset_on_preflight_restart:
                 chain_start = len(url_list) - 1
